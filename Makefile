@@ -1,0 +1,58 @@
+# The whole set-up lives here: `make demo` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: help install chromium lint format test test-fast demo lab bench clean
+
+help:
+	@echo "make demo   build the offline demo dataset, train on it, serve the web app on http://$(HOST):$(PORT)"
+	@echo "make test   lint + the whole test suite, notebooks included (installs everything first)"
+	@echo "make lab    JupyterLab on notebooks/"
+	@echo "make bench  run the benchmark scripts in benchmarks/"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lesson2)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Browser tests drive Debian's chromium through the playwright package (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+lint: install
+	$(VENV)/bin/ruff format --check lesson2 app tests benchmarks notebooks
+	$(VENV)/bin/ruff check lesson2 app tests benchmarks notebooks
+
+format: install
+	$(VENV)/bin/ruff format lesson2 app tests benchmarks notebooks
+	$(VENV)/bin/ruff check --fix lesson2 app tests benchmarks notebooks
+
+test: install chromium lint
+	$(VENV)/bin/pytest --nbval-lax
+
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow and not browser" tests
+
+demo: install
+	$(VENV)/bin/lesson2 demo --host $(HOST) --port $(PORT)
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: install
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

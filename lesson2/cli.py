@@ -1,36 +1,25 @@
 """The `lesson2` command: one entry point, one subcommand per step of the lesson.
 
-    lesson2 dataset --demo data/shapes      # the offline rehearsal of building a dataset
+    lesson2 dataset --demo ~/.lesson2/shapes   # the offline rehearsal of building a dataset
     lesson2 --help
 
-Each subcommand is a pair: `add_<name>(subparsers)` declares its arguments and
-`run_<name>(args)` does the work. COMMANDS lists them in the lesson's order.
+Each subcommand lives in `lesson2/commands/<name>.py` with `add(subparsers)`, which declares
+its arguments, and `run(args)`, which does the work and returns an exit status.
 """
 
 import argparse
+import importlib
 import sys
 
-
-def add_dataset(sub):
-    p = sub.add_parser(
-        "dataset", help="build an image dataset from URL files, searches or the demo"
-    )
-    p.set_defaults(run=run_dataset)
-    return p
-
-
-def run_dataset(args):
-    raise NotImplementedError
-
-
-COMMANDS = [add_dataset]
+COMMANDS = ["dataset"]  # in the lesson's order
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="lesson2", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for add in COMMANDS:
-        add(sub)
+    for name in COMMANDS:
+        module = importlib.import_module(f"lesson2.commands.{name}")
+        module.add(sub).set_defaults(run=module.run)
     return parser
 
 
@@ -39,10 +28,7 @@ def main(argv=None):
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:
-        print(
-            "interrupted: finished work is kept; run the same command again to resume",
-            file=sys.stderr,
-        )
+        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
         return 130
 
 

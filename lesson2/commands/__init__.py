@@ -1,0 +1,1 @@
+"""One module per `lesson2` subcommand, each with `add(subparsers)` and `run(args)`."""

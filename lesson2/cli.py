@@ -28,7 +28,10 @@ def main(argv=None):
     try:
         return args.run(args) or 0
     except KeyboardInterrupt:
-        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
+        print(
+            "interrupted: finished work is kept; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
 
 

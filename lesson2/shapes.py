@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 CLASSES = ("circle", "square", "triangle")  # the demo's vocab
 SUPERSAMPLE = 3  # draw large, then shrink: smooth edges without an anti-aliasing library
+GRADIENT = 32  # the background gradient is computed this small, then scaled up
 
 
 def _colour(rng, lightness):
@@ -34,10 +35,11 @@ def _background(rng, size):
     c0 = np.array(_colour(rng, rng.uniform(0.7, 0.9) if dark_object else rng.uniform(0.12, 0.3)))
     c1 = np.array(_colour(rng, rng.uniform(0.7, 0.9) if dark_object else rng.uniform(0.12, 0.3)))
     angle = rng.uniform(0, 2 * math.pi)
-    ys, xs = np.mgrid[0:size, 0:size] / max(size - 1, 1)
+    ys, xs = np.mgrid[0:GRADIENT, 0:GRADIENT] / (GRADIENT - 1)
     t = (xs * math.cos(angle) + ys * math.sin(angle) + 1.5) / 3
     pixels = c0 * (1 - t[..., None]) + c1 * t[..., None]
-    img = Image.fromarray(pixels.astype(np.uint8), "RGB")
+    small = Image.fromarray(pixels.astype(np.uint8), "RGB")
+    img = small.resize((size, size), Image.Resampling.BILINEAR)  # a gradient is smooth: upscale
     draw = ImageDraw.Draw(img)
     for _ in range(rng.integers(2, 6)):
         pts = [tuple(int(v) for v in rng.uniform(0, size, 2)) for _ in range(2)]

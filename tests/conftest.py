@@ -12,7 +12,9 @@ def chromium():
     """A launched headless Chromium; tests open their own pages and contexts."""
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Debian's chromium is not installed: run `make chromium` (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is not installed: run `make chromium` (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -1,0 +1,282 @@
+"""Turns URL files into a verified folder of images, recording what became of every URL.
+
+    from lesson2.download import download_images, verify_images
+    report = download_images("urls_grizzly.csv", "bears/grizzly", max_size=500)
+    print(report)                      # 97 URLs: ok 91, duplicate 2, http error 3, ...
+    failed = verify_images("bears", quarantine=True)
+
+Every URL ends as one row of `dest/manifest.csv` (url, file, status, detail, bytes, sha256,
+width, height). Running again resumes: URLs already in the manifest are skipped. Images are
+named by their content (`<sha256 prefix>.jpg`), written to a temp file and renamed, and judged by
+decoding them with Pillow.
+"""
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from lesson2.fetch import STATUSES, Failed, fetch
+from lesson2.pictures import MAX_PIXELS, NotAnImage, TooLarge, needs_rewrite, open_image, to_rgb
+
+MANIFEST = "manifest.csv"
+FIELDS = ("url", "file", "status", "detail", "bytes", "sha256", "width", "height")
+TRANSIENT = ("http error", "network error", "timeout")  # worth another try with retry_failed=True
+QUARANTINE = ".quarantine"
+
+
+@dataclass
+class Report:
+    """What a download run did: counts per status, and the manifest rows behind them."""
+
+    dest: Path
+    rows: list = field(default_factory=list)  # one dict per URL, this run's and earlier runs'
+    skipped: int = 0  # URLs already done by an earlier run
+    seconds: float = 0.0
+
+    @property
+    def counts(self):
+        counts = Counter(row["status"] for row in self.rows)
+        return {s: counts[s] for s in STATUSES if counts[s]}
+
+    @property
+    def failures(self):
+        return [row for row in self.rows if row["status"] not in ("ok", "duplicate")]
+
+    def __str__(self):
+        parts = ", ".join(f"{status} {n}" for status, n in self.counts.items())
+        resumed = f" ({self.skipped} done by an earlier run)" if self.skipped else ""
+        return f"{self.dest}: {len(self.rows)} URLs{resumed}: {parts or 'nothing to do'}"
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=FIELDS)
+
+
+def read_url_file(path):
+    """Every URL in a URL file (one per line; blanks, # comments and a 'url' header skipped).
+
+    Lines that are not http(s) are kept: the download records them as refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no URL file at {path}: save one with the browser snippet (lesson2.snippet) "
+            "or lesson2.search.search_to_file, then pass its path"
+        )
+    lines = (line.strip().strip('"').strip() for line in path.read_text("utf-8-sig").splitlines())
+    return [u for u in lines if u and not u.startswith("#") and u.lower() not in ("url", "urls")]
+
+
+def read_manifest(dest):
+    """The manifest rows of `dest` keyed by URL ({} when there is none yet)."""
+    path = Path(dest) / MANIFEST
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["url"]: row for row in csv.DictReader(f)}
+
+
+def write_manifest(dest, rows):
+    """Write the manifest atomically: a crash leaves the old one or the new one, never half."""
+    dest = Path(dest)
+    fd, tmp = tempfile.mkstemp(dir=dest, prefix=".manifest-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, dest / MANIFEST)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_atomic(path, data):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _encode(img, data, max_size):
+    """The bytes to save: the original when it is already a plain RGB JPEG that fits."""
+    small_enough = max_size is None or max(img.size) <= max_size
+    if small_enough and not needs_rewrite(img):
+        return data, img.size
+    rgb = to_rgb(img)
+    if not small_enough:
+        rgb.thumbnail((max_size, max_size))
+    buf = io.BytesIO()
+    rgb.save(buf, "JPEG", quality=90)
+    return buf.getvalue(), rgb.size
+
+
+class _Downloader:
+    """One run over a list of URLs into `dest`, safe to call from many threads."""
+
+    def __init__(self, dest, known, max_size, max_pixels, fetch_kwargs):
+        self.dest, self.max_size, self.max_pixels = dest, max_size, max_pixels
+        self.fetch_kwargs = fetch_kwargs
+        self.lock = threading.Lock()
+        # sha256 -> file already kept, from earlier runs, so duplicates span runs
+        self.kept = {r["sha256"]: r["file"] for r in known.values() if r["status"] == "ok"}
+
+    def row(self, url, status, detail="", **values):
+        return {"url": url, "status": status, "detail": detail, "file": "", "bytes": "",
+                "sha256": "", "width": "", "height": "", **values}  # fmt: skip
+
+    def claim(self, sha, name):
+        """Reserve `name` for these bytes; returns the file that already holds them, if any."""
+        with self.lock:
+            if sha in self.kept:
+                return self.kept[sha]
+            self.kept[sha] = name
+            return None
+
+    def __call__(self, url):
+        try:
+            data = fetch(url, **self.fetch_kwargs)
+        except Failed as e:
+            return self.row(url, e.status, e.detail)
+        sha = hashlib.sha256(data).hexdigest()
+        facts = {"bytes": len(data), "sha256": sha}
+        name = f"{sha[:16]}.jpg"  # chosen by us, never taken from the URL
+        try:
+            img = open_image(data, self.max_pixels)
+        except NotAnImage as e:
+            return self.row(url, "not an image", str(e), **facts)
+        except TooLarge as e:
+            return self.row(url, "too large", str(e), **facts)
+        earlier = self.claim(sha, name)
+        if earlier is not None:
+            return self.row(url, "duplicate", f"same bytes as {earlier}", file=earlier, **facts)
+        try:
+            body, (width, height) = _encode(img, data, self.max_size)
+            _write_atomic(self.dest / name, body)
+        except BaseException:
+            with self.lock:
+                self.kept.pop(sha, None)
+            raise
+        return self.row(url, "ok", file=name, width=width, height=height, **facts)
+
+
+def _todo(urls, known, retry_failed):
+    unique = list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+    done = {u for u, r in known.items() if not (retry_failed and r["status"] in TRANSIENT)}
+    return [u for u in unique if u not in done], unique
+
+
+def download_images(
+    urls_or_file,
+    dest,
+    max_size=None,  # longest side in pixels when saved; the lesson used 500
+    workers=32,  # concurrent downloads: the throughput limit is workers / latency
+    timeout=30.0,  # seconds per URL, retries and redirects included
+    max_bytes=20 * 2**20,  # bytes per image before it counts as too large
+    max_pixels=MAX_PIXELS,  # larger images (decompression bombs) are refused
+    max_redirects=5,
+    retries=3,  # extra tries after a 429 or 5xx answer
+    retry_failed=False,  # also try again URLs that timed out or failed earlier
+    progress=True,
+    verbose=True,  # print the report at the end
+):
+    """Download every URL into `dest`; returns a Report and leaves `dest/manifest.csv`."""
+    if isinstance(urls_or_file, str | os.PathLike):
+        urls = read_url_file(urls_or_file)
+    else:
+        urls = list(urls_or_file)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob(".tmp-*"):  # left by a run that was killed mid-write
+        stale.unlink()
+    known = read_manifest(dest)
+    todo, unique = _todo(urls, known, retry_failed)
+    fetch_kwargs = dict(
+        timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects, retries=retries
+    )
+    download = _Downloader(dest, known, max_size, max_pixels, fetch_kwargs)
+    report = Report(dest, skipped=len(unique) - len(todo))
+    started, last_save = time.monotonic(), time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1)))
+    try:
+        futures = [pool.submit(download, url) for url in todo]
+        bar = tqdm(
+            total=len(todo), desc=f"downloading to {dest.name}", unit="url", disable=not progress
+        )
+        with bar:
+            for future in as_completed(futures):
+                row = future.result()
+                known[row["url"]] = row
+                bar.update()
+                if time.monotonic() - last_save > 2:
+                    write_manifest(dest, known.values())
+                    last_save = time.monotonic()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        write_manifest(dest, known.values())
+    report.rows = [known[u] for u in unique if u in known]
+    report.seconds = time.monotonic() - started
+    if verbose:
+        print(report)
+    return report
+
+
+@dataclass
+class BadImage:
+    """A file that failed verification, and where it was moved (None when left in place)."""
+
+    path: Path
+    reason: str
+    moved_to: Path | None = None
+
+
+def _free_name(path):
+    """`path`, or `path` with a counter before the suffix if that name is taken."""
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def verify_images(path, quarantine=False, max_pixels=MAX_PIXELS):
+    """Decode every image file under `path`; return the failures, moved to path/.quarantine/
+    (keeping their folders) when `quarantine` is True. Nothing is ever deleted."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: download some images into it first")
+    files = sorted(
+        p for p in path.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )  # fmt: skip
+    bad = []
+    for file in files:
+        try:
+            open_image(file, max_pixels)
+        except (NotAnImage, TooLarge) as e:
+            bad.append(BadImage(file, str(e)))
+    if quarantine:
+        for item in bad:
+            target = _free_name(path / QUARANTINE / item.path.relative_to(path))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(item.path, target)
+            item.moved_to = target
+    return bad

@@ -1,0 +1,177 @@
+"""The offline rehearsal of building a dataset from the web: no internet needed.
+
+    from lesson2.offline import build_demo_dataset, DemoWeb, summarize
+    path = build_demo_dataset()          # ~/.lesson2/shapes/{circle,square,triangle}/*.jpg
+    summarize(path)                      # URLs per class and status, from the manifests
+    with DemoWeb() as web:               # the messy local "web" on its own
+        files = web.write_url_files(path)  # path/urls_circle.csv, ... like the lesson's urls_*.csv
+
+The demo web serves the shapes of `lesson2.shapes` the way the real web serves images: most
+URLs work, but some answer 404 or 500, some are slow or stall, some are HTML pages posing as
+.jpg, one is truncated, one is a decompression bomb, some redirect, some are the same image under
+two URLs, and a few are plainly in the wrong class. `planted_files(path)` says which files are
+the planted mislabels and near-duplicates, so the cleaner's results can be checked.
+"""
+
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from lesson2.download import download_images, read_manifest, verify_images
+from lesson2.localweb import LocalWeb, jpeg_bytes
+from lesson2.paths import data_dir
+from lesson2.shapes import CLASSES, draw
+
+PLANTED = "planted.json"
+MISLABELED_PER_CLASS = 2  # pictures of another class listed under this one
+NEAR_DUPLICATES_PER_CLASS = 2  # the same picture again, smaller and re-encoded
+
+
+def render(key):
+    """The bytes served for a key: 'circle-7' is a picture, 'circle-7-near' its near-copy."""
+    label, seed, *near = key.split("-")
+    if label not in CLASSES or not seed.isdigit():
+        return None
+    img = draw(label, seed=int(seed))
+    if near == ["near"]:
+        return jpeg_bytes(img.resize((200, 200), Image.Resampling.BICUBIC), quality=75)
+    return jpeg_bytes(img)
+
+
+def _mess(label, n):
+    """The misbehaving URL paths listed under one class, with what a downloader should see."""
+    i = CLASSES.index(label)
+    mess = [
+        f"/status/404/{label}-gone.jpg",  # http error
+        f"/status/500/{label}-broken.jpg",  # http error after retries
+        f"/html/{label}-login.jpg",  # not an image
+        f"/truncated/{label}-{n + 1}",  # not an image
+        f"/slow/1/{label}-{n + 2}",  # ok, slowly
+        f"/redirect/3/{label}-{n + 3}",  # ok, after a redirect chain
+        f"/flaky/2/{label}-{n + 4}",  # ok, after two 503s
+        f"/img/{label}-{n // 2}?copy=1",  # duplicate: the same bytes under a second URL
+    ]
+    if i == 0:
+        mess += ["/bomb.png", "/stall/circle-0"]  # too large; timeout
+    if i == 1:
+        mess += ["data:image/png;base64,iVBORw0KGgo=", "ftp://127.0.0.1/square.jpg"]  # refused
+    return mess
+
+
+class DemoWeb(LocalWeb):
+    """The local web of demo shapes, with URL lists per class, messy on purpose."""
+
+    def __init__(self, n_per_class=100, latency=0.0):
+        super().__init__(render, latency=latency)
+        self.n_per_class = n_per_class
+
+    def planted(self):
+        """URL paths of the planted mislabels and near-duplicate pairs, per class."""
+        n, mislabeled, near = self.n_per_class, {}, {}
+        for i, label in enumerate(CLASSES):
+            other = CLASSES[(i + 1) % len(CLASSES)]
+            mislabeled[label] = [f"/img/{other}-{n + 10 + k}" for k in range(MISLABELED_PER_CLASS)]
+            near[label] = [
+                (f"/img/{label}-{k * 7}", f"/img/{label}-{k * 7}-near")
+                for k in range(NEAR_DUPLICATES_PER_CLASS)
+            ]
+        return {"mislabeled": mislabeled, "near_duplicates": near}
+
+    def paths(self, label):
+        """Every URL path listed for `label`, in a fixed order."""
+        planted = self.planted()
+        good = [f"/img/{label}-{k}" for k in range(self.n_per_class)]
+        near = [pair[1] for pair in planted["near_duplicates"][label]]
+        items = good + near + planted["mislabeled"][label]
+        for j, messy in enumerate(_mess(label, self.n_per_class)):
+            items.insert(7 + j * 11, messy)  # spread the mess through the list
+        return items
+
+    def urls(self, label):
+        return [p if ":" in p.split("/")[0] else self.url(p) for p in self.paths(label)]
+
+    def write_url_files(self, dest):
+        """Write dest/urls_<class>.csv, one URL per line; returns {class: path}."""
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        files = {label: dest / f"urls_{label}.csv" for label in CLASSES}
+        for label, file in files.items():  # kept raw: the refused URLs are part of the rehearsal
+            _write_text(file, "\n".join(self.urls(label)) + "\n")
+        return files
+
+
+def _write_text(path, text):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, progress=True):
+    """Run the lesson's whole dataset flow offline; returns the folder of class folders.
+
+    Starts the demo web, writes the URL files, downloads each class, verifies every image
+    (quarantining failures), and records the planted problems. A second call resumes."""
+    dest = Path(dest) if dest is not None else data_dir() / "shapes"
+    dest.mkdir(parents=True, exist_ok=True)
+    with DemoWeb(n_per_class) as web:
+        files = web.write_url_files(dest)
+        for label, file in files.items():
+            download_images(file, dest / label, workers=workers, timeout=timeout, progress=progress)
+        _write_text(dest / PLANTED, json.dumps(web.planted(), indent=1))
+    bad = verify_images(dest, quarantine=True)
+    for item in bad:
+        print(f"quarantined {item.path.name}: {item.reason}")
+    return dest
+
+
+def _files_by_url_path(folder):
+    """{'/img/circle-3': Path} for every kept file, duplicates pointing at the kept copy."""
+    found = {}
+    for url, row in read_manifest(folder).items():
+        if row["status"] in ("ok", "duplicate") and row["file"]:
+            parts = urlsplit(url)
+            found[parts.path + (f"?{parts.query}" if parts.query else "")] = folder / row["file"]
+    return found
+
+
+def planted_files(path):
+    """{'mislabeled': [Path], 'near_duplicates': [[Path, Path]]} for a built demo dataset."""
+    path = Path(path)
+    if not (path / PLANTED).exists():
+        raise FileNotFoundError(
+            f"{path / PLANTED} is missing: build the demo with build_demo_dataset"
+        )
+    planted = json.loads((path / PLANTED).read_text(encoding="utf-8"))
+    result = {"mislabeled": [], "near_duplicates": []}
+    for label in CLASSES:
+        files = _files_by_url_path(path / label)
+        result["mislabeled"] += [files[p] for p in planted["mislabeled"][label] if p in files]
+        result["near_duplicates"] += [
+            [files[a], files[b]] for a, b in planted["near_duplicates"][label]
+            if a in files and b in files
+        ]  # fmt: skip
+    return result
+
+
+def summarize(path):
+    """A DataFrame of URL counts per class (rows) and status (columns), from the manifests."""
+    import pandas as pd
+
+    path = Path(path)
+    counts = {}
+    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        rows = read_manifest(folder).values()
+        if rows:
+            counts[folder.name] = Counter(row["status"] for row in rows)
+    table = pd.DataFrame(counts).T.fillna(0).astype(int)
+    return table[[c for c in ("ok", *sorted(set(table.columns) - {"ok"})) if c in table.columns]]

@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import os
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -25,8 +24,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from lesson2.fetch import STATUSES, Failed, fetch
+from lesson2.atomic import atomic_open, write_bytes
+from lesson2.fetch import STATUSES, ConnectionPool, Failed, fetch
 from lesson2.pictures import MAX_PIXELS, NotAnImage, TooLarge, needs_rewrite, open_image, to_rgb
+from lesson2.snippet import read_urls
 
 MANIFEST = "manifest.csv"
 FIELDS = ("url", "file", "status", "detail", "bytes", "sha256", "width", "height")
@@ -63,20 +64,6 @@ class Report:
         return pd.DataFrame(self.rows, columns=FIELDS)
 
 
-def read_url_file(path):
-    """Every URL in a URL file (one per line; blanks, # comments and a 'url' header skipped).
-
-    Lines that are not http(s) are kept: the download records them as refused."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no URL file at {path}: save one with the browser snippet (lesson2.snippet) "
-            "or lesson2.search.search_to_file, then pass its path"
-        )
-    lines = (line.strip().strip('"').strip() for line in path.read_text("utf-8-sig").splitlines())
-    return [u for u in lines if u and not u.startswith("#") and u.lower() not in ("url", "urls")]
-
-
 def read_manifest(dest):
     """The manifest rows of `dest` keyed by URL ({} when there is none yet)."""
     path = Path(dest) / MANIFEST
@@ -88,28 +75,10 @@ def read_manifest(dest):
 
 def write_manifest(dest, rows):
     """Write the manifest atomically: a crash leaves the old one or the new one, never half."""
-    dest = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=dest, prefix=".manifest-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, dest / MANIFEST)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_atomic(path, data):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(Path(dest) / MANIFEST, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _encode(img, data, max_size):
@@ -128,9 +97,9 @@ def _encode(img, data, max_size):
 class _Downloader:
     """One run over a list of URLs into `dest`, safe to call from many threads."""
 
-    def __init__(self, dest, known, max_size, max_pixels, fetch_kwargs):
+    def __init__(self, dest, known, max_size, max_pixels, fetch_kwargs, pool):
         self.dest, self.max_size, self.max_pixels = dest, max_size, max_pixels
-        self.fetch_kwargs = fetch_kwargs
+        self.fetch_kwargs, self.pool = fetch_kwargs, pool
         self.lock = threading.Lock()
         # sha256 -> file already kept, from earlier runs, so duplicates span runs
         self.kept = {r["sha256"]: r["file"] for r in known.values() if r["status"] == "ok"}
@@ -149,7 +118,7 @@ class _Downloader:
 
     def __call__(self, url):
         try:
-            data = fetch(url, **self.fetch_kwargs)
+            data = fetch(url, pool=self.pool, **self.fetch_kwargs)
         except Failed as e:
             return self.row(url, e.status, e.detail)
         sha = hashlib.sha256(data).hexdigest()
@@ -166,7 +135,7 @@ class _Downloader:
             return self.row(url, "duplicate", f"same bytes as {earlier}", file=earlier, **facts)
         try:
             body, (width, height) = _encode(img, data, self.max_size)
-            _write_atomic(self.dest / name, body)
+            write_bytes(self.dest / name, body)
         except BaseException:
             with self.lock:
                 self.kept.pop(sha, None)
@@ -184,7 +153,7 @@ def download_images(
     urls_or_file,
     dest,
     max_size=None,  # longest side in pixels when saved; the lesson used 500
-    workers=32,  # concurrent downloads: the throughput limit is workers / latency
+    workers=64,  # concurrent downloads: the throughput limit is workers / latency
     timeout=30.0,  # seconds per URL, retries and redirects included
     max_bytes=20 * 2**20,  # bytes per image before it counts as too large
     max_pixels=MAX_PIXELS,  # larger images (decompression bombs) are refused
@@ -196,7 +165,7 @@ def download_images(
 ):
     """Download every URL into `dest`; returns a Report and leaves `dest/manifest.csv`."""
     if isinstance(urls_or_file, str | os.PathLike):
-        urls = read_url_file(urls_or_file)
+        urls = read_urls(urls_or_file, strict=False)  # non-http lines are recorded as refused
     else:
         urls = list(urls_or_file)
     dest = Path(dest)
@@ -208,12 +177,13 @@ def download_images(
     fetch_kwargs = dict(
         timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects, retries=retries
     )
-    download = _Downloader(dest, known, max_size, max_pixels, fetch_kwargs)
+    connections = ConnectionPool()
+    download = _Downloader(dest, known, max_size, max_pixels, fetch_kwargs, connections)
     report = Report(dest, skipped=len(unique) - len(todo))
     started, last_save = time.monotonic(), time.monotonic()
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1)))
+    threads = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1)))
     try:
-        futures = [pool.submit(download, url) for url in todo]
+        futures = [threads.submit(download, url) for url in todo]
         bar = tqdm(
             total=len(todo), desc=f"downloading to {dest.name}", unit="url", disable=not progress
         )
@@ -226,7 +196,8 @@ def download_images(
                     write_manifest(dest, known.values())
                     last_save = time.monotonic()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        threads.shutdown(wait=True, cancel_futures=True)
+        connections.close()
         write_manifest(dest, known.values())
     report.rows = [known[u] for u in unique if u in known]
     report.seconds = time.monotonic() - started

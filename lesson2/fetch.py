@@ -11,6 +11,7 @@ honouring Retry-After when it fits inside the deadline.
 
 import contextlib
 import email.utils
+import heapq
 import http.client
 import random
 import socket
@@ -54,33 +55,111 @@ def check_scheme(url):
     return parts
 
 
-class _Watchdog:
-    """Shuts a connection's socket when the deadline passes, waking any blocked read."""
+class _Watch:
+    """One connection under watch: `fired` tells whether its deadline shut it."""
 
-    def __init__(self, conn, seconds):
-        self.conn, self.fired = conn, False
-        self.timer = threading.Timer(max(seconds, 0), self._fire)
-        self.timer.daemon = True
+    def __init__(self, conn, deadline):
+        self.conn, self.deadline, self.fired, self.done = conn, deadline, False, False
 
-    def _fire(self):
+    def __lt__(self, other):
+        return self.deadline < other.deadline
+
+    def fire(self):
         self.fired = True
-        if self.conn.sock is not None:
+        if self.conn is not None and self.conn.sock is not None:
             with contextlib.suppress(OSError):  # already closed: nothing left to wake
                 self.conn.sock.shutdown(socket.SHUT_RDWR)
 
+
+class _Watchdog:
+    """One thread that shuts each watched socket when its deadline passes, waking blocked reads."""
+
+    def __init__(self):
+        self.heap, self.wakeup = [], threading.Condition()
+        self.thread = None
+
+    def _loop(self):
+        with self.wakeup:
+            while True:
+                now = time.monotonic()
+                while self.heap and (self.heap[0].done or self.heap[0].deadline <= now):
+                    watch = heapq.heappop(self.heap)
+                    if not watch.done:
+                        watch.fire()
+                wait = self.heap[0].deadline - time.monotonic() if self.heap else None
+                self.wakeup.wait(wait)
+
+    @contextlib.contextmanager
+    def watch(self, conn, seconds):
+        watch = _Watch(conn, time.monotonic() + seconds)
+        with self.wakeup:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._loop, name="watchdog", daemon=True)
+                self.thread.start()
+            heapq.heappush(self.heap, watch)
+            if self.heap[0] is watch:
+                self.wakeup.notify()
+        try:
+            yield watch
+        finally:
+            watch.done, watch.conn = True, None  # popped lazily by the loop
+
+
+WATCHDOG = _Watchdog()
+
+
+class ConnectionPool:
+    """Idle kept-alive connections per host, shared by worker threads; closed when the run ends.
+
+    with ConnectionPool() as pool:
+        fetch(url, pool=pool)
+    """
+
+    def __init__(self):
+        self.idle, self.lock = {}, threading.Lock()
+
+    def take(self, key):
+        with self.lock:
+            conns = self.idle.get(key)
+            return conns.pop() if conns else None
+
+    def give(self, key, conn):
+        with self.lock:
+            self.idle.setdefault(key, []).append(conn)
+
+    def close(self):
+        with self.lock:
+            for conns in self.idle.values():
+                for conn in conns:
+                    conn.close()
+            self.idle.clear()
+
     def __enter__(self):
-        self.timer.start()
         return self
 
     def __exit__(self, *exc):
-        self.timer.cancel()
+        self.close()
 
 
-def _connection(parts, seconds):
-    port = parts.port
-    if parts.scheme.lower() == "https":
-        return http.client.HTTPSConnection(parts.hostname, port, timeout=seconds)
-    return http.client.HTTPConnection(parts.hostname, port, timeout=seconds)
+def _connection(parts, seconds, pool):
+    """A kept-alive connection to this host from the pool, or a new one; and whether reused."""
+    key = (parts.scheme.lower(), parts.hostname, parts.port)
+    conn = pool.take(key) if pool is not None else None
+    if conn is not None and conn.sock is not None:
+        conn.timeout = seconds
+        conn.sock.settimeout(seconds)
+        return key, conn, True
+    kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
+    return key, kind(parts.hostname, parts.port, timeout=seconds), False
+
+
+def _keep(key, conn, resp, pool):
+    """Give a connection back for the next URL, if there is a pool and the server allows it."""
+    if pool is None or resp.will_close or resp.length:
+        conn.close()
+    else:
+        resp.close()  # fully read: frees the connection for the next request, socket stays open
+        pool.give(key, conn)
 
 
 def _read_body(resp, max_bytes):
@@ -107,47 +186,58 @@ def _retry_after(resp, default):
     return default
 
 
-def _get_once(url, deadline, max_bytes):
-    """One GET, no redirects followed: returns (status code, headers, body or None)."""
+HEADERS = {"User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5", "Accept-Encoding": "identity"}
+
+
+def _get_once(url, deadline, max_bytes, pool):
+    """One GET, no redirects followed: returns (status code, response, body or None)."""
     parts = check_scheme(url)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise Failed("timeout", "the deadline passed before the request was sent")
-    conn = _connection(parts, remaining)
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "image/*,*/*;q=0.5",
-        "Accept-Encoding": "identity",
-    }
-    with _Watchdog(conn, remaining) as dog:
+    key, conn, reused = _connection(parts, remaining, pool)
+    with WATCHDOG.watch(conn, remaining) as dog:
         try:
-            conn.request("GET", path, headers=headers)
-            resp = conn.getresponse()
+            try:
+                conn.request("GET", path, headers=HEADERS)
+                resp = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionError):
+                if not reused or dog.fired:
+                    raise
+                conn.close()  # the server closed the idle kept-alive connection: reconnect once
+                conn.request("GET", path, headers=HEADERS)
+                resp = conn.getresponse()
             if resp.status in REDIRECT_CODES or resp.status in RETRY_CODES or resp.status >= 400:
+                conn.close()
                 return resp.status, resp, None
-            return resp.status, resp, _read_body(resp, max_bytes)
+            body = _read_body(resp, max_bytes)
+            if dog.fired:
+                raise Failed("timeout", "the deadline passed while downloading")
+            _keep(key, conn, resp, pool)
+            return resp.status, resp, body
         except Failed as e:
+            conn.close()
             if dog.fired and e.status == "network error":
                 raise Failed("timeout", "the deadline passed while downloading") from None
             raise
         except TimeoutError:
+            conn.close()
             raise Failed("timeout", "no answer before the deadline") from None
         except (http.client.HTTPException, ssl.SSLError, OSError) as e:
+            conn.close()
             if dog.fired:
                 raise Failed("timeout", "the deadline passed while downloading") from None
             raise Failed("network error", f"{type(e).__name__}: {e}") from None
-        finally:
-            conn.close()
 
 
-def fetch(url, timeout=30.0, max_bytes=20 * 2**20, max_redirects=5, retries=3):
+def fetch(url, timeout=30.0, max_bytes=20 * 2**20, max_redirects=5, retries=3, pool=None):
     """The body of `url` as bytes, or raise Failed; `timeout` bounds it all, retries included."""
     started = time.monotonic()
     deadline = started + timeout
     attempt, redirects = 0, 0
     while True:
-        code, resp, body = _get_once(url, deadline, max_bytes)
+        code, resp, body = _get_once(url, deadline, max_bytes, pool)
         if body is not None:
             return body
         if code in REDIRECT_CODES:

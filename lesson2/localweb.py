@@ -180,16 +180,16 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalWeb:
-    """A threaded HTTP server on a free loopback port; `images` maps keys to bytes or makers."""
+    """A threaded HTTP server on loopback; `images`: a dict of key -> bytes, or a maker of them."""
 
-    def __init__(self, images, latency=0.0):
+    def __init__(self, images, latency=0.0, port=0):
         self.images = images  # key -> bytes, or a callable key -> bytes (rendered on first use)
         self.latency = latency  # seconds added before every answer
         self.hits = Counter()  # path -> number of requests seen
         self.stopping = threading.Event()
         self._cache, self._lock = {}, threading.Lock()
         handler = type("Handler", (_Handler,), {"web": self})
-        self.server = _Server(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", port), handler)  # port 0: any free port
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

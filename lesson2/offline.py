@@ -14,14 +14,13 @@ the planted mislabels and near-duplicates, so the cleaner's results can be check
 """
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from PIL import Image
 
+from lesson2.atomic import write_text
 from lesson2.download import download_images, read_manifest, verify_images
 from lesson2.localweb import LocalWeb, jpeg_bytes
 from lesson2.paths import data_dir
@@ -66,8 +65,8 @@ def _mess(label, n):
 class DemoWeb(LocalWeb):
     """The local web of demo shapes, with URL lists per class, messy on purpose."""
 
-    def __init__(self, n_per_class=100, latency=0.0):
-        super().__init__(render, latency=latency)
+    def __init__(self, n_per_class=100, latency=0.0, port=0):
+        super().__init__(render, latency=latency, port=port)
         self.n_per_class = n_per_class
 
     def planted(self):
@@ -80,7 +79,7 @@ class DemoWeb(LocalWeb):
                 (f"/img/{label}-{k * 7}", f"/img/{label}-{k * 7}-near")
                 for k in range(NEAR_DUPLICATES_PER_CLASS)
             ]
-        return {"mislabeled": mislabeled, "near_duplicates": near}
+        return {"port": self.port, "mislabeled": mislabeled, "near_duplicates": near}
 
     def paths(self, label):
         """Every URL path listed for `label`, in a fixed order."""
@@ -101,19 +100,17 @@ class DemoWeb(LocalWeb):
         dest.mkdir(parents=True, exist_ok=True)
         files = {label: dest / f"urls_{label}.csv" for label in CLASSES}
         for label, file in files.items():  # kept raw: the refused URLs are part of the rehearsal
-            _write_text(file, "\n".join(self.urls(label)) + "\n")
+            write_text(file, "\n".join(self.urls(label)) + "\n")
         return files
 
 
-def _write_text(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+def _demo_web(dest, n_per_class):
+    """The demo web on the port of an earlier run, so its URLs (and the manifests) still match."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        port = json.loads((dest / PLANTED).read_text(encoding="utf-8"))["port"]
+        return DemoWeb(n_per_class, port=port)
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return DemoWeb(n_per_class)  # first run, or that port is taken: start afresh
 
 
 def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, progress=True):
@@ -123,11 +120,11 @@ def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, prog
     (quarantining failures), and records the planted problems. A second call resumes."""
     dest = Path(dest) if dest is not None else data_dir() / "shapes"
     dest.mkdir(parents=True, exist_ok=True)
-    with DemoWeb(n_per_class) as web:
+    with _demo_web(dest, n_per_class) as web:
         files = web.write_url_files(dest)
         for label, file in files.items():
             download_images(file, dest / label, workers=workers, timeout=timeout, progress=progress)
-        _write_text(dest / PLANTED, json.dumps(web.planted(), indent=1))
+        write_text(dest / PLANTED, json.dumps(web.planted(), indent=1))
     bad = verify_images(dest, quarantine=True)
     for item in bad:
         print(f"quarantined {item.path.name}: {item.reason}")

@@ -10,12 +10,12 @@ machine. Size, colour, position, rotation and background all vary; the label is 
 
 import colorsys
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+
+from lesson2.atomic import atomic_path
 
 CLASSES = ("circle", "square", "triangle")  # the demo's vocab
 SUPERSAMPLE = 3  # draw large, then shrink: smooth edges without an anti-aliasing library
@@ -79,18 +79,10 @@ def draw(label, seed=0, size=224):
 
 
 def save_jpeg(img, path, quality=90):
-    """Write `img` as a JPEG atomically: a temp file in the same folder, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".jpg")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            img.save(f, "JPEG", quality=quality)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write `img` as a JPEG atomically (a temp file, then a rename)."""
+    with atomic_path(path) as tmp:
+        img.save(tmp, "JPEG", quality=quality)
+    return Path(path)
 
 
 def draw_dataset(dest, classes=CLASSES, n_per_class=100, size=224, seed=0):

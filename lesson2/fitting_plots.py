@@ -1,0 +1,81 @@
+"""Pictures of under- and overfitting: the fitted curves, and the loss curves that reveal them.
+
+from lesson2.fitting import make_data, sweep, train_curves
+from lesson2 import fitting_plots
+data = make_data()
+fitting_plots.plot_fits(data, {"underfit": 1, "good fit": 3, "overfit": 12})
+fitting_plots.plot_sweep(sweep(data))          # loss against degree, the best one marked
+fitting_plots.plot_curves(train_curves(data))  # loss against step, the turn marked
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from lesson2.fitting import fit_degree, loss_pair, predict, truth, turning_point
+
+COLOURS = {"train": "tab:blue", "valid": "tab:orange"}
+
+
+def plot_fits(data, degrees):
+    """One panel per polynomial: training points, validation points, the truth and the fit.
+    `degrees` maps a title (such as "overfit") to a degree."""
+    fig, axes = plt.subplots(
+        1,
+        len(degrees),
+        figsize=(3.2 * len(degrees), 2.9),
+        dpi=80,
+        sharey=True,
+        layout="constrained",
+    )
+    grid = np.linspace(-1, 1, 400)
+    for ax, (title, degree) in zip(np.atleast_1d(axes), degrees.items(), strict=True):
+        a = fit_degree(data, degree)
+        train, valid = loss_pair(data, a)
+        ax.scatter(
+            data.x_valid, data.y_valid, s=6, color=COLOURS["valid"], alpha=0.4, label="valid"
+        )
+        ax.scatter(data.x_train, data.y_train, s=18, color=COLOURS["train"], label="train")
+        ax.plot(grid, truth(grid), "--", color="gray", linewidth=1, label="truth")
+        ax.plot(grid, predict(a, grid), color="black", label="fit")
+        ax.set(ylim=(-2, 2), xlabel="x")
+        ax.set_title(f"{title}: degree {degree}\ntrain {train:.3f}, valid {valid:.3f}", fontsize=10)
+    np.atleast_1d(axes)[0].legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def _mark_turn(ax, x, valid_loss, what):
+    """A vertical line and a label where the validation loss is lowest."""
+    best = turning_point(valid_loss)
+    ax.axvline(x[best], color="gray", linestyle=":")
+    ax.annotate(
+        f"validation loss turns up\n({what} {x[best]})",
+        (x[best], valid_loss[best]),
+        xytext=(10, 25),
+        textcoords="offset points",
+        fontsize=9,
+        arrowprops={"arrowstyle": "->", "color": "gray"},
+    )
+
+
+def plot_sweep(table):
+    """Training and validation loss against polynomial degree (from `fitting.sweep`)."""
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=80, layout="constrained")
+    ax.plot(table.degree, table.train_loss, "o-", color=COLOURS["train"], label="training loss")
+    ax.plot(table.degree, table.valid_loss, "o-", color=COLOURS["valid"], label="validation loss")
+    _mark_turn(ax, table.degree.to_numpy(), table.valid_loss.to_numpy(), "degree")
+    ax.set(xlabel="degree (model capacity)", ylabel="mse (log scale)", yscale="log")
+    ax.legend(fontsize=9, loc="lower left")
+    return fig
+
+
+def plot_curves(curves):
+    """Training and validation loss against SGD step (from `fitting.train_curves`), log axes."""
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=80, layout="constrained")
+    steps = np.arange(len(curves.train_loss))
+    ax.plot(steps[1:], curves.train_loss[1:], color=COLOURS["train"], label="training loss")
+    ax.plot(steps[1:], curves.valid_loss[1:], color=COLOURS["valid"], label="validation loss")
+    _mark_turn(ax, steps, curves.valid_loss, "step")
+    ax.set(xlabel="step (log scale)", ylabel="mse (log scale)", xscale="log", yscale="log")
+    ax.set_title(f"degree {curves.degree}, lr={curves.lr:g}", fontsize=10)
+    ax.legend(fontsize=9)
+    return fig

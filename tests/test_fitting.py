@@ -1,0 +1,103 @@
+"""lesson2.fitting: the under/over-fitting demo really shows what notebook 06 says it shows."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lesson2 import fitting_plots
+from lesson2.fitting import (
+    features,
+    fit_degree,
+    loss_pair,
+    make_data,
+    sweep,
+    train_curves,
+    turning_point,
+)
+
+SEEDS = range(6)  # the claims hold for every data set drawn, not for one lucky seed
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data(seed=0)
+
+
+@pytest.mark.parametrize("degree", [0, 1, 3, 6])
+def test_fit_degree_is_least_squares(data, degree):
+    # numpy's polyfit, in powers of x, is an independent reference for the same least squares
+    reference = np.polyfit(data.x_train, data.y_train, degree)
+    expected = np.mean((np.polyval(reference, data.x_train) - data.y_train) ** 2)
+    train, _ = loss_pair(data, fit_degree(data, degree))
+    assert train == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_sweep_shows_under_good_and_overfitting(data):
+    table = sweep(data, degrees=range(13)).set_index("degree")
+    best = turning_point(table.valid_loss.to_numpy())
+    assert best == 3  # the degree notebook 06 calls the good fit
+    assert table.train_loss.is_monotonic_decreasing  # more capacity always fits training better
+    assert table.valid_loss[1] > 2 * table.valid_loss[best]  # underfit: a line misses the curve
+    assert table.train_loss[1] > 2 * table.train_loss[best]  # ...and misses the training set too
+    assert table.train_loss[12] < table.train_loss[best] / 3  # overfit: training loss keeps falling
+    assert table.valid_loss[12] > 100 * table.valid_loss[best]  # ...while validation loss explodes
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_training_too_long_overfits(seed):
+    curves = train_curves(make_data(seed=seed), degree=15, lr=0.5, steps=5000)
+    turn = turning_point(curves.valid_loss)
+    assert 0 < turn < 1000
+    assert np.all(np.diff(curves.train_loss) <= 1e-12)  # training loss falls the whole time...
+    assert curves.valid_loss[-1] > 1.05 * curves.valid_loss[turn]  # ...validation loss turns up
+    assert np.all(np.diff(curves.valid_loss[turn : turn + 50]) > 0)  # and keeps going up
+    assert curves.train_loss[-1] < curves.train_loss[turn]
+
+
+def test_in_the_notebooks_run_every_step_after_the_turn_is_worse(data):
+    curves = train_curves(data, degree=15, lr=0.5, steps=5000)
+    turn = turning_point(curves.valid_loss)
+    assert turn == 21
+    assert np.all(np.diff(curves.valid_loss[turn:]) > 0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_training_below_validation_is_not_yet_overfitting(seed):
+    # The lesson's point: at the best step the model is not overfitting (validation loss has
+    # not turned up yet), and still its training loss is already lower than its validation loss.
+    curves = train_curves(make_data(seed=seed))
+    turn = turning_point(curves.valid_loss)
+    assert curves.train_loss[turn] < curves.valid_loss[turn]
+    assert np.all(np.diff(curves.valid_loss[1 : turn + 1]) < 0)  # validation still improving
+
+
+def test_too_high_lr_is_refused_with_advice(data):
+    with pytest.raises(ValueError, match="smaller lr"):
+        train_curves(data, lr=5.0, steps=200)
+
+
+def test_bad_degrees_are_refused(data):
+    with pytest.raises(ValueError, match="whole number"):
+        features(data.x_train, -1)
+    with pytest.raises(ValueError, match="use a degree below 16"):
+        fit_degree(data, 16)
+
+
+def test_make_data_is_reproducible():
+    a, b, c = make_data(seed=1), make_data(seed=1), make_data(seed=2)
+    assert np.array_equal(a.y_train, b.y_train) and not np.array_equal(a.y_train, c.y_train)
+    assert len(a.x_train) == 16 and len(a.x_valid) == 200
+    with pytest.raises(ValueError, match="need 2"):
+        make_data(n_train=1)
+
+
+def test_plots_mark_the_turning_point(data):
+    curves = train_curves(data)
+    fig = fitting_plots.plot_curves(curves)
+    (note,) = fig.axes[0].texts
+    assert f"(step {turning_point(curves.valid_loss)})" in note.get_text()
+    fig = fitting_plots.plot_sweep(sweep(data))
+    assert "(degree 3)" in fig.axes[0].texts[0].get_text()
+    fig = fitting_plots.plot_fits(data, {"underfit": 1, "good fit": 3})
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["underfit", "good fit"]
+    plt.close("all")

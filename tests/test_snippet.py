@@ -1,0 +1,354 @@
+"""The URL-collecting snippet in a real Chromium, on pages shaped like each engine's results
+served over real HTTP; and the URL file helpers on real files."""
+
+import subprocess
+import sys
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from lesson2.snippet import (
+    bookmarklet,
+    bookmarklet_html,
+    read_urls,
+    save_bookmarklet,
+    save_urls,
+    show_snippet,
+    snippet_source,
+    url_file_name,
+)
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+# Evaluates the snippet the way the console does: as a script, whose value is its last expression.
+RUN_AS_SCRIPT = "source => (0, eval)(source)"
+
+# page address -> (file name, strategy, URLs in the saved file)
+EXPECTED = {
+    "google.html?q=grizzly+bear": (
+        "urls_grizzly_bear.txt",
+        "embedded data + link parameters",
+        [
+            "https://www.nps.example/images/grizzly-1.jpg",
+            "https://upload.wiki.example/commons/thumb/a/a9/Grizzly_Bear.jpg/1200px-Grizzly_Bear.jpg",
+            "https://cdn.photos.example/img?id=77&w=1600",
+            "https://bears.example/wp-content/uploads/2019/06/grizzly-cub.jpeg",
+            "https://www.fws.example/media/grizzly-sow.jpg",
+        ],
+    ),
+    "bing.html?q=red+fox&form=HDRSC2&first=1": (
+        "urls_red_fox.txt",
+        "embedded data + link parameters",
+        [
+            "https://www.foxes.example/images/red-fox-1.jpg",
+            "https://cdn.wildlife.example/photos/fox%20in%20snow.jpg",
+            "https://img.example.net/get?name=vulpes&size=large",
+            "https://fox.example.org/kit.png",
+        ],
+    ),
+    "duckduckgo.html?q=barn+owl&t=h_&iax=images&ia=images": (
+        "urls_barn_owl.txt",
+        "embedded data + link parameters",
+        [
+            "https://birds.example/barn-owl-flight.jpg",
+            "https://static.owlcam.example/2023/05/owl.webp",
+            "https://www.owls.example/photos/barn-owl-1.jpg",
+        ],
+    ),
+    "messy.html?q=messy+page": (
+        "urls_messy_page.txt",
+        "embedded data + link parameters + data attributes",
+        [
+            "https://pics.example.org/cat.jpg?a=1&b=2",
+            "https://pics.example.org/dog.jpg",
+            "https://pics.example.org/horse.jpg",
+            "https://lh3.googleusercontent.com/p/AF1Qip=w1200",
+            "https://pics.example.org/cow.jpg",
+            "https://pics.example.org/goat.jpg",
+            "https://pics.example.org/pig.png",
+            "https://pics.example.org/bird.jpg?size=L&v=3",
+            "https://pics.example.org/fish.jpg",
+        ],
+    ),
+    "thumbnails.html?q=Caf%C3%A9+au+lait%21": (
+        "urls_cafe_au_lait.txt",
+        "thumbnails",
+        [
+            "{site}/thumbs/1.jpg",
+            "https://encrypted-tbn0.gstatic.com/images?q=tbn:X1&s",
+            "{site}/thumbs/2.jpg",
+        ],
+    ),
+}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass  # keep pytest's output to the test results
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The fixture pages served by a real HTTP server on 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=PAGES))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def offline_page(page):
+    """`page` kept off the internet: requests to anything but 127.0.0.1 and files are aborted."""
+
+    def local_only(route):
+        url = urlsplit(route.request.url)
+        local = url.scheme in ("file", "data", "blob") or url.hostname == "127.0.0.1"
+        route.continue_() if local else route.abort()
+
+    page.route("**/*", local_only)
+    return page
+
+
+def expected(address, site):
+    name, strategy, urls = EXPECTED[address]
+    return name, strategy, [url.format(site=site) for url in urls]
+
+
+def run_with_download(page, action):
+    """Run `action` and return (its value, the download's file name, the saved text)."""
+    with page.expect_download(timeout=10_000) as info:
+        value = action()
+    download = info.value
+    return value, download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("address", EXPECTED)
+def test_snippet_saves_full_size_urls(offline_page, site, address):
+    page = offline_page
+    page.goto(f"{site}/{address}")
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    name, strategy, urls = expected(address, site)
+
+    result, filename, text = run_with_download(
+        page, lambda: page.evaluate(RUN_AS_SCRIPT, snippet_source())
+    )
+
+    assert filename == name == result["filename"]
+    assert text == "".join(f"{url}\n" for url in urls)
+    assert result["urls"] == urls
+    assert result["strategy"] == strategy
+    assert sum(result["counts"].values()) == len(urls)
+    notice = page.locator("#lesson2-notice")
+    assert f"saved {len(urls)} image URLs to {name} (from {strategy})" in notice.inner_text()
+    assert any(f"saved {len(urls)} image URLs" in message for message in messages)
+
+
+@pytest.mark.browser
+def test_snippet_on_a_page_without_images_says_so_and_saves_nothing(offline_page, site):
+    page = offline_page
+    page.goto(f"{site}/empty.html?q=nothing")
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+
+    result = page.evaluate(RUN_AS_SCRIPT, snippet_source())
+    page.wait_for_timeout(500)  # a download would have started by now
+
+    assert result["urls"] == [] and result["strategy"] == "none" and result["filename"] is None
+    assert downloads == []
+    assert "found no image URLs" in page.locator("#lesson2-notice").inner_text()
+
+
+@pytest.mark.browser
+def test_collect_image_urls_is_pure(offline_page, site):
+    """collectImageUrls(doc) reads a parsed document: no download, no change to the page."""
+    page = offline_page
+    page.goto(f"{site}/empty.html?q=nothing")
+    page.evaluate(RUN_AS_SCRIPT, snippet_source())
+    page.evaluate("document.getElementById('lesson2-notice').remove()")  # it goes after 8 s
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page_before = page.content()
+    collect = """async address => {
+        const html = await (await fetch(address)).text();
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        return window.lesson2Snippet.collectImageUrls(doc);
+    }"""
+
+    for address in EXPECTED:
+        _, strategy, urls = expected(address, site)
+        result = page.evaluate(collect, address)
+        assert (result["urls"], result["strategy"]) == (urls, strategy), address
+
+    page.wait_for_timeout(300)
+    assert downloads == []
+    assert page.content() == page_before
+
+
+@pytest.mark.browser
+def test_counts_report_what_each_strategy_added(offline_page, site):
+    page = offline_page
+    page.goto(f"{site}/messy.html?q=messy+page")
+    result, _, _ = run_with_download(page, lambda: page.evaluate(RUN_AS_SCRIPT, snippet_source()))
+    assert result["counts"] == {"embedded data": 6, "link parameters": 1, "data attributes": 2}
+
+
+@pytest.mark.browser
+def test_bookmarklet_runs_the_same_snippet_when_clicked(offline_page, site):
+    page = offline_page
+    address = "google.html?q=grizzly+bear"
+    page.goto(f"{site}/{address}")
+    name, _, urls = expected(address, site)
+    add_bookmark = """href => {
+        const link = document.createElement("a");
+        link.id = "bookmark";
+        link.href = href;
+        link.textContent = "collect image URLs";
+        document.body.prepend(link);
+    }"""
+    page.evaluate(add_bookmark, bookmarklet())
+
+    _, filename, text = run_with_download(page, lambda: page.click("#bookmark"))
+
+    assert (filename, text.splitlines()) == (name, urls)
+    # A bookmarklet that returned a value would have replaced the page with that value.
+    assert page.title() == "grizzly bear - Google Search"
+    assert page.locator("#islrg").count() == 1
+
+
+@pytest.mark.browser
+def test_bookmarklet_page_link_runs(offline_page, tmp_path):
+    page = offline_page
+    path = save_bookmarklet(tmp_path / "collect_urls.html")
+    page.goto(path.as_uri())
+
+    assert page.get_attribute("#bookmarklet", "href") == bookmarklet()
+    page.click("#bookmarklet")
+    assert "found no image URLs" in page.locator("#lesson2-notice").inner_text()
+
+
+@pytest.mark.browser
+def test_file_names_match_between_javascript_and_python(offline_page, site):
+    page = offline_page
+    page.goto(f"{site}/empty.html?q=nothing")
+    page.evaluate(RUN_AS_SCRIPT, snippet_source())
+    queries = [
+        "grizzly bear",
+        "  Black Bears!!  ",
+        "Café au lait",
+        "熊",
+        "a/b\\c:d*e",
+        "x" * 80,
+        "",
+    ]
+    for query in queries:
+        assert page.evaluate("q => lesson2Snippet.fileName(q)", query) == url_file_name(query)
+
+
+def test_bookmarklet_is_a_javascript_url_without_comments():
+    url = bookmarklet()
+    code = unquote(url.removeprefix("javascript:"))
+    assert url.startswith("javascript:(function(){")
+    assert not set(url) & set(' \n"#\\')
+    assert "collectImageUrls" in code and "collect_urls.js:" not in code
+    assert not [line for line in code.splitlines() if line.startswith(("//", "/*"))]
+    assert len(url) < len(snippet_source())
+
+
+def test_bookmarklet_html_escapes_the_link():
+    page = bookmarklet_html('javascript:alert("<b>&")')
+    assert 'href="javascript:alert(&quot;&lt;b&gt;&amp;&quot;)"' in page
+
+
+def test_show_snippet_highlights_the_shipped_source():
+    code = show_snippet()
+    assert code.data == snippet_source()
+    assert "collectImageUrls" in code._repr_html_()
+
+
+def test_module_prints_snippet_and_writes_bookmarklet(tmp_path):
+    printed = subprocess.run(
+        [sys.executable, "-m", "lesson2.snippet"], capture_output=True, text=True, check=True
+    )
+    assert printed.stdout == snippet_source()
+
+    out = tmp_path / "page" / "collect_urls.html"
+    wrote = subprocess.run(
+        [sys.executable, "-m", "lesson2.snippet", "--bookmarklet", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(out) in wrote.stdout
+    assert out.read_text(encoding="utf-8") == bookmarklet_html()
+
+
+def test_read_urls_reads_the_lessons_csv_shape(tmp_path):
+    path = tmp_path / "urls_grizzly.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfhttps://a.example/1.jpg\r\n"
+        b"\r\n"
+        b"# collected on Google Images\r\n"
+        b'  "https://a.example/2.jpg?w=1,h=2"  \r\n'
+        b"http://b.example/3.png\r\n"
+        b"https://a.example/1.jpg\r\n"
+    )
+    assert read_urls(path) == [
+        "https://a.example/1.jpg",
+        "https://a.example/2.jpg?w=1,h=2",
+        "http://b.example/3.png",
+    ]
+
+
+def test_read_urls_skips_a_header_line(tmp_path):
+    path = tmp_path / "urls.csv"
+    path.write_text("url\nhttps://a.example/1.jpg\n", encoding="utf-8")
+    assert read_urls(path) == ["https://a.example/1.jpg"]
+
+
+def test_save_then_read_round_trips(tmp_path):
+    urls = [f"https://a.example/{i}.jpg" for i in range(5)] + ["https://a.example/0.jpg"]
+    path = save_urls(urls, tmp_path / "nested" / "urls_a.txt")
+    assert path.read_text(encoding="utf-8") == "".join(f"{u}\n" for u in urls[:5])
+    assert read_urls(path) == urls[:5]
+    assert [p.name for p in path.parent.iterdir()] == ["urls_a.txt"]  # no temp file left
+
+
+def test_read_urls_names_the_lines_that_are_not_urls(tmp_path):
+    path = tmp_path / "urls.txt"
+    path.write_text("https://a.example/1.jpg\nundefined\nftp://x.example/2.jpg\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"2 line\(s\) are not http\(s\) URLs \(line 2, 3\)"):
+        read_urls(path)
+
+
+def test_read_urls_explains_a_missing_or_empty_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no URL file at .*python -m lesson2\.snippet"):
+        read_urls(tmp_path / "missing.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="holds no URLs"):
+        read_urls(empty)
+
+
+@pytest.mark.parametrize(
+    "bad", ["ftp://a.example/1.jpg", "a.example/1.jpg", "https://a.example/a b.jpg", None]
+)
+def test_save_urls_refuses_what_would_not_read_back(tmp_path, bad):
+    path = tmp_path / "urls.txt"
+    path.write_text("https://kept.example/1.jpg\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not http"):
+        save_urls(["https://a.example/ok.jpg", bad], path)
+    assert read_urls(path) == ["https://kept.example/1.jpg"]
+
+
+def test_save_urls_refuses_an_empty_list(tmp_path):
+    with pytest.raises(ValueError, match="no URLs to save"):
+        save_urls([], tmp_path / "urls.txt")
+    assert not (tmp_path / "urls.txt").exists()

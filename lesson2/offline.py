@@ -3,7 +3,7 @@
     from lesson2.offline import build_demo_dataset, DemoWeb, summarize
     path = build_demo_dataset()          # ~/.lesson2/shapes/{circle,square,triangle}/*.jpg
     summarize(path)                      # URLs per class and status, from the manifests
-    with DemoWeb() as web:               # the messy local "web" on its own
+    with open_demo_web(path) as web:     # the messy local "web" on its own
         files = web.write_url_files(path)  # path/urls_circle.csv, ... like the lesson's urls_*.csv
 
 The demo web serves the shapes of `lesson2.shapes` the way the real web serves images: most
@@ -101,11 +101,13 @@ class DemoWeb(LocalWeb):
         files = {label: dest / f"urls_{label}.csv" for label in CLASSES}
         for label, file in files.items():  # kept raw: the refused URLs are part of the rehearsal
             write_text(file, "\n".join(self.urls(label)) + "\n")
+        write_text(dest / PLANTED, json.dumps(self.planted(), indent=1))
         return files
 
 
-def _demo_web(dest, n_per_class):
-    """The demo web on the port of an earlier run, so its URLs (and the manifests) still match."""
+def open_demo_web(dest, n_per_class=100):
+    """The demo web for dataset `dest`, on the port of an earlier run so its URLs still match
+    the manifests (a re-run resumes); a free port the first time. Use it with `with`."""
     try:
         port = json.loads((dest / PLANTED).read_text(encoding="utf-8"))["port"]
         return DemoWeb(n_per_class, port=port)
@@ -120,11 +122,10 @@ def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, prog
     (quarantining failures), and records the planted problems. A second call resumes."""
     dest = Path(dest) if dest is not None else data_dir() / "shapes"
     dest.mkdir(parents=True, exist_ok=True)
-    with _demo_web(dest, n_per_class) as web:
+    with open_demo_web(dest, n_per_class) as web:
         files = web.write_url_files(dest)
         for label, file in files.items():
             download_images(file, dest / label, workers=workers, timeout=timeout, progress=progress)
-        write_text(dest / PLANTED, json.dumps(web.planted(), indent=1))
     bad = verify_images(dest, quarantine=True)
     for item in bad:
         print(f"quarantined {item.path.name}: {item.reason}")

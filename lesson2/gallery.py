@@ -1,0 +1,84 @@
+"""Pictures of a dataset: a grid of samples per class, and what became of the URLs.
+
+from lesson2.gallery import show_samples, plot_statuses
+show_samples(path, n=6)              # one row per class folder
+plot_statuses(summarize(path))       # stacked bars: ok, duplicate, http error, ...
+"""
+
+import random
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from PIL import Image
+
+from lesson2.download import IMAGE_SUFFIXES
+
+STATUS_COLOURS = {
+    "ok": "#2e7d32", "duplicate": "#9e9e9e", "http error": "#c62828", "network error": "#ad1457",
+    "timeout": "#ef6c00", "not an image": "#6a1b9a", "too large": "#283593", "refused": "#4e342e",
+}  # fmt: skip
+
+
+def class_folders(path):
+    """The visible subfolders of `path` that hold images, sorted by name."""
+    path = Path(path)
+    return [
+        folder for folder in sorted(path.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".")
+        and any(f.suffix.lower() in IMAGE_SUFFIXES for f in folder.iterdir())
+    ]  # fmt: skip
+
+
+def show_samples(path, n=6, seed=0, size=1.5):
+    """A grid with a row of `n` random images (fixed by `seed`) for each class folder."""
+    folders = class_folders(path)
+    if not folders:
+        raise FileNotFoundError(f"{path} has no class folders with images: build a dataset first")
+    rng = random.Random(seed)
+    fig, axes = plt.subplots(len(folders), n, figsize=(n * size, len(folders) * size),
+                             squeeze=False)  # fmt: skip
+    for row, folder in zip(axes, folders, strict=True):
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        for ax, file in zip(row, rng.sample(files, min(n, len(files))), strict=False):
+            with Image.open(file) as img:
+                ax.imshow(img.convert("RGB"))
+        for ax in row:
+            ax.axis("off")
+        row[0].set_title(folder.name, loc="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_statuses(table):
+    """Stacked horizontal bars of URL counts per class and status (a `summarize` table)."""
+    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.4 * len(table)))
+    left = None
+    for status in table.columns:
+        counts = table[status]
+        ax.barh(table.index, counts, left=left, label=status,
+                color=STATUS_COLOURS.get(status, "#607d8b"))  # fmt: skip
+        left = counts if left is None else left + counts
+    ax.invert_yaxis()
+    ax.set_xlabel("URLs")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def show_files(files, titles=None, ncols=6, size=1.5):
+    """A grid of the given image files, titled by their class folder unless `titles` is given."""
+    files = list(files)
+    if not files:
+        raise ValueError("no files to show")
+    titles = titles or [Path(f).parent.name for f in files]
+    nrows = -(-len(files) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.2)),
+                             squeeze=False)  # fmt: skip
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, file, title in zip(axes.flat, files, titles, strict=False):
+        with Image.open(file) as img:
+            ax.imshow(img.convert("RGB"))
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

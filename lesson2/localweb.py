@@ -50,6 +50,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         """Quiet: tests read `hits`, not logs."""
 
+    def setup(self):
+        super().setup()
+        with self.web.lock:
+            self.web.connections += 1
+
     def do_GET(self):
         web = self.web
         web.hits[self.path] += 1
@@ -186,8 +191,10 @@ class LocalWeb:
         self.images = images  # key -> bytes, or a callable key -> bytes (rendered on first use)
         self.latency = latency  # seconds added before every answer
         self.hits = Counter()  # path -> number of requests seen
+        self.connections = 0  # TCP connections accepted (fewer than hits when kept alive)
+        self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self._cache, self._lock = {}, threading.Lock()
+        self._cache = {}
         handler = type("Handler", (_Handler,), {"web": self})
         self.server = _Server(("127.0.0.1", port), handler)  # port 0: any free port
         self.port = self.server.server_address[1]

@@ -303,3 +303,10 @@ def test_verify_images_on_a_missing_folder_says_what_to_do(tmp_path):
 def test_dest_gets_only_images_and_the_manifest(web, tmp_path):
     download_images([web.url("/img/pic3")], tmp_path, progress=False, verbose=False)
     assert {p.suffix for p in Path(tmp_path).iterdir()} == {".jpg", ".csv"}
+
+
+def test_connections_are_kept_alive_between_urls(web, tmp_path):
+    urls = [web.url(f"/img/pic{i}") for i in range(6)]
+    before = web.connections
+    download_images(urls, tmp_path, workers=1, progress=False, verbose=False)
+    assert web.connections - before == 1  # one worker, one connection, six images

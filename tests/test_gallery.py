@@ -1,0 +1,51 @@
+"""Dataset pictures: one row per class, the right number of images, clear errors."""
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from lesson2.gallery import class_folders, plot_statuses, show_files, show_samples
+from lesson2.shapes import draw_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shapes")
+    draw_dataset(path, n_per_class=4, size=32)
+    (path / ".trash").mkdir()
+    (path / "empty").mkdir()
+    return path
+
+
+def test_class_folders_skip_hidden_and_empty_folders(dataset):
+    assert [f.name for f in class_folders(dataset)] == ["circle", "square", "triangle"]
+
+
+def test_samples_grid_has_a_row_per_class(dataset):
+    fig = show_samples(dataset, n=3)
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 9 and len(images) == 9
+    assert [ax.get_title(loc="left") for ax in fig.axes[::3]] == ["circle", "square", "triangle"]
+    plt.close(fig)
+
+
+def test_samples_of_an_empty_folder_say_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="build a dataset"):
+        show_samples(tmp_path)
+
+
+def test_show_files_titles_by_folder(dataset):
+    files = sorted((dataset / "square").glob("*.jpg"))[:2]
+    fig = show_files(files, ncols=3)
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["square", "square"]
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        show_files([])
+
+
+def test_status_bars_stack_to_the_totals():
+    table = pd.DataFrame({"ok": [5, 7], "timeout": [1, 0]}, index=["a", "b"])
+    fig = plot_statuses(table)
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    assert widths == [5, 7, 1, 0]
+    plt.close(fig)

@@ -39,11 +39,15 @@ format: install
 	$(VENV)/bin/ruff format lesson2 app tests benchmarks notebooks
 	$(VENV)/bin/ruff check --fix lesson2 app tests benchmarks notebooks
 
+# Tests and notebooks get a fresh data folder of their own, never your ~/.lesson2.
+TEST_DATA := $(CURDIR)/build/test-data
+
 test: install chromium lint
-	$(VENV)/bin/pytest --nbval-lax
+	rm -rf $(TEST_DATA)
+	LESSON2_DATA=$(TEST_DATA) $(VENV)/bin/pytest --nbval-lax
 
 test-fast: install
-	$(VENV)/bin/pytest -m "not slow and not browser" tests
+	LESSON2_DATA=$(TEST_DATA) $(VENV)/bin/pytest -m "not slow and not browser" tests
 
 demo: install
 	$(VENV)/bin/lesson2 demo --host $(HOST) --port $(PORT)

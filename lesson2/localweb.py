@@ -45,6 +45,7 @@ def bomb_png(side=16_000):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, as real servers send them
     web = None  # the LocalWeb serving this request, set per server class
 
     def log_message(self, format, *args):

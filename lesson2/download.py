@@ -26,7 +26,14 @@ from tqdm.auto import tqdm
 
 from lesson2.atomic import atomic_open, write_bytes
 from lesson2.fetch import STATUSES, ConnectionPool, Failed, fetch
-from lesson2.pictures import MAX_PIXELS, NotAnImage, TooLarge, needs_rewrite, open_image, to_rgb
+from lesson2.pictures import (
+    MAX_PIXELS,
+    ImageError,
+    ImageTooLarge,
+    needs_rewrite,
+    open_image,
+    to_rgb,
+)
 from lesson2.snippet import read_urls
 
 MANIFEST = "manifest.csv"
@@ -126,10 +133,10 @@ class _Downloader:
         name = f"{sha[:16]}.jpg"  # chosen by us, never taken from the URL
         try:
             img = open_image(data, self.max_pixels)
-        except NotAnImage as e:
-            return self.row(url, "not an image", str(e), **facts)
-        except TooLarge as e:
+        except ImageTooLarge as e:
             return self.row(url, "too large", str(e), **facts)
+        except ImageError as e:
+            return self.row(url, "not an image", str(e), **facts)
         earlier = self.claim(sha, name)
         if earlier is not None:
             return self.row(url, "duplicate", f"same bytes as {earlier}", file=earlier, **facts)
@@ -242,7 +249,7 @@ def verify_images(path, quarantine=False, max_pixels=MAX_PIXELS):
     for file in files:
         try:
             open_image(file, max_pixels)
-        except (NotAnImage, TooLarge) as e:
+        except ImageError as e:
             bad.append(BadImage(file, str(e)))
     if quarantine:
         for item in bad:

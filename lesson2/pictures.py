@@ -1,10 +1,12 @@
-"""Decoding untrusted image bytes safely, and turning any picture into plain 8-bit RGB.
+"""Decoding untrusted pictures safely, and turning any picture into plain 8-bit RGB.
 
-    from lesson2.pictures import open_image, to_rgb, NotAnImage, TooLarge
-    img = open_image(data)          # fully decoded PIL image; raises NotAnImage or TooLarge
-    rgb = to_rgb(img)               # EXIF-rotated, transparency flattened on white, 8-bit RGB
+    from lesson2.pictures import open_image, read_rgb, to_rgb, ImageError
+    img = open_image(data)          # fully decoded PIL image, any mode; raises an ImageError
+    rgb = read_rgb("photo.png")     # bytes, a path or a PIL image -> upright RGB, ready for a model
 
-Content is judged by decoding it, never by file extension or Content-Type.
+Content is judged by decoding it, never by file extension or Content-Type. Every failure is an
+ImageError that says what happened: NotAnImage (no image format at all), CorruptImage (damaged
+or cut short) or ImageTooLarge (more pixels than allowed: a decompression bomb, or just huge).
 """
 
 import io
@@ -15,16 +17,34 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PIXELS = 40_000_000  # ~6300x6300: far above any photo worth training on, far below a bomb
+MAX_PIXELS = 40_000_000  # ~6300x6300, 120 MB decoded: far above any photo worth training on
+ORIENTATION = 0x0112  # the EXIF tag that says which way up the camera was held
 _OPEN_LOCK = threading.Lock()  # warnings.catch_warnings is process-wide: one opener at a time
 
 
-class NotAnImage(ValueError):
-    """The bytes do not decode as a complete image."""
+class ImageError(ValueError):
+    """A picture that cannot be used; the message says why and what to do."""
 
 
-class TooLarge(ValueError):
-    """The image claims more pixels than allowed (a decompression bomb, or simply huge)."""
+class NotAnImage(ImageError):
+    """The bytes are in no image format Pillow reads (an HTML page, a PDF, ...)."""
+
+
+class CorruptImage(ImageError):
+    """An image format was recognised but the picture is damaged or cut short."""
+
+
+class ImageTooLarge(ImageError):
+    """More pixels than allowed: possibly a decompression bomb."""
+
+
+def _check_pixels(img, max_pixels):
+    width, height = img.size
+    if width * height > max_pixels:
+        raise ImageTooLarge(
+            f"the image is {width}x{height} pixels, more than the {max_pixels:,} allowed "
+            "(it may be a decompression bomb): use a smaller picture"
+        )
 
 
 def _open_header(source):
@@ -34,65 +54,70 @@ def _open_header(source):
         return Image.open(source)
 
 
-def open_image(source, max_pixels=MAX_PIXELS):
-    """Decode bytes, a path or a file object completely; raise NotAnImage or TooLarge."""
+def _source(source):
     if isinstance(source, bytes | bytearray | memoryview):
-        source = io.BytesIO(source)
+        return io.BytesIO(source)
+    if isinstance(source, str | Path):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"no image file at {path}")
+        return io.BytesIO(path.read_bytes())
+    return source  # a file object
+
+
+def open_image(source, max_pixels=MAX_PIXELS):
+    """Decode bytes, a path, a file object or a PIL image completely; raise an ImageError."""
+    if not isinstance(source, Image.Image):
+        source = _source(source)  # outside the try: a missing file is not a corrupt one
     try:
-        img = _open_header(source)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise TooLarge(f"decompression bomb refused: {e}") from None
-    except UnidentifiedImageError:
-        raise NotAnImage("not an image: Pillow cannot identify this file format") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise NotAnImage(f"corrupt image header: {e}") from None
-    width, height = img.size
-    if width * height > max_pixels:
-        raise TooLarge(
-            f"{width}x{height} pixels is more than the {max_pixels / 1e6:g} MP limit "
-            "(a decompression bomb, or far larger than needed)"
-        )
-    try:
+        img = source if isinstance(source, Image.Image) else _open_header(source)
+        _check_pixels(img, max_pixels)  # before the pixels are decoded
         img.load()
+        return img
+    except ImageError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise ImageTooLarge(f"decompression bomb refused ({e}): use a smaller picture") from None
+    except UnidentifiedImageError:
+        raise NotAnImage(
+            "not an image: no JPEG, PNG, GIF, WebP, BMP or TIFF could be read from it"
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as e:
-        raise NotAnImage(f"corrupt or truncated {img.format or 'image'} file: {e}") from None
-    return img
+        raise CorruptImage(f"the image is damaged or cut short ({e})") from None
 
 
-def _flatten(img, background=(255, 255, 255)):
-    """Composite an image with an alpha channel onto a plain background."""
-    rgba = img.convert("RGBA")
-    base = Image.new("RGBA", rgba.size, (*background, 255))
-    return Image.alpha_composite(base, rgba).convert("RGB")
+def upright(img):
+    """`img` turned the way the camera's EXIF orientation tag says it was held."""
+    return img if img.getexif().get(ORIENTATION, 1) == 1 else ImageOps.exif_transpose(img)
 
 
-def _to_8bit(img):
-    """Scale 16- or 32-bit greyscale (modes I;16, I, F) onto 0..255 by its actual range."""
-    a = np.asarray(img, dtype=np.float64)
-    lo, hi = float(a.min()), float(a.max())
-    scaled = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
-    return Image.fromarray(scaled.round().astype(np.uint8), "L")
+def _eight_bit(img):
+    """Mode 'L' from 16-bit, 32-bit integer or float greyscale, keeping absolute brightness."""
+    arr = np.asarray(img, dtype=np.float64)
+    if img.mode.startswith("I;16") or (img.mode == "I" and arr.max(initial=0) > 255):
+        arr = arr / 257  # 0..65535 onto 0..255
+    elif img.mode == "F" and arr.max(initial=0) <= 1:
+        arr = arr * 255  # floats in 0..1
+    return Image.fromarray(np.clip(arr.round(), 0, 255).astype(np.uint8), "L")
 
 
 def to_rgb(img):
-    """Any PIL image as RGB: EXIF orientation applied, transparency on white, deep greys scaled."""
-    img = ImageOps.exif_transpose(img)
-    if img.mode == "RGB":
-        return img
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return _to_8bit(img).convert("RGB")
-    if (img.mode == "P" and "transparency" in img.info) or img.mode in ("RGBA", "LA", "PA", "RGBa"):
-        return _flatten(img)
-    return img.convert("RGB")
+    """Any PIL image as RGB: upright, transparency on white, deep greys brought to 8 bits."""
+    img = upright(img)
+    if img.mode.startswith("I") or img.mode == "F":
+        img = _eight_bit(img)
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, img.convert("RGBA")).convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def read_rgb(source, max_pixels=MAX_PIXELS):
+    """Bytes, a path or a PIL image as an upright RGB image; raises an ImageError."""
+    return to_rgb(open_image(source, max_pixels))
 
 
 def needs_rewrite(img):
     """True unless the image is already a plain, upright RGB JPEG whose bytes can be kept as-is."""
-    orientation = img.getexif().get(0x0112, 1)
+    orientation = img.getexif().get(ORIENTATION, 1)
     return img.format != "JPEG" or img.mode != "RGB" or orientation != 1
-
-
-def describe(path):
-    """'JPEG 224x224 RGB' for a file, or raise NotAnImage/TooLarge."""
-    img = open_image(Path(path))
-    return f"{img.format} {img.width}x{img.height} {img.mode}"

@@ -1,0 +1,77 @@
+"""Runs a web server in a background process, for notebooks, tests and benchmarks.
+
+    from app.background import serve_in_background
+    with serve_in_background("models/shapes.pkl") as url:     # `lesson2 serve`, a free port
+        httpx.post(f"{url}/api/predict", files={"file": open("cat.jpg", "rb")})
+
+The server is stopped when the block ends, even after an error; if it fails to start, the
+error says why, with the end of the server's own output.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def background(command, url, env=None, timeout=120):
+    """Run `command` until the block ends; yields once GET `url` answers."""
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=log
+        )
+        try:
+            _wait(url, proc, log, timeout)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _tail(log, chars=3000):
+    log.seek(0)
+    return log.read()[-chars:]
+
+
+def _wait(url, proc, log, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode}:\n{_tail(log)}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise TimeoutError(f"the server did not answer {url} within {timeout} s:\n{_tail(log)}")
+
+
+@contextmanager
+def serve_in_background(model, examples=None, port=None, env=None):
+    """`lesson2 serve` for `model` on 127.0.0.1; yields its base URL."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "lesson2.cli", "serve", "--model", str(model)]
+    command += ["--port", str(port)] + (["--examples", str(examples)] if examples else [])
+    url = f"http://127.0.0.1:{port}"
+    with background(command, f"{url}/api/health", env=env):
+        yield url

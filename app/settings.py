@@ -1,0 +1,104 @@
+"""The web app's settings: every knob, read from environment variables in one place.
+
+    LESSON2_MODEL=~/.lesson2/models/shapes.pkl LESSON2_PORT=8000 lesson2 serve
+    from app.settings import Settings
+    settings = Settings.from_env()                  # a SettingsError names any bad value
+    settings = Settings(model=Path("export.pkl"))   # tests build theirs directly
+
+Unknown LESSON2_* names are errors too, so a typo does not silently fall back to a default.
+"""
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from lesson2.paths import data_dir
+
+PREFIX = "LESSON2_"
+NOT_SETTINGS = {"LESSON2_DATA"}  # LESSON2_* variables that belong to the rest of lesson2
+
+
+def cores():
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def default_model():
+    return data_dir() / "models" / "shapes.pkl"
+
+
+def default_examples():
+    """The offline demo dataset when it has been built, else no examples."""
+    path = data_dir() / "shapes"
+    return path if path.is_dir() else None
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app serves and how; each field is read from LESSON2_<NAME>."""
+
+    model: Path = field(default_factory=default_model)  # the exported learner (.pkl) to serve
+    max_upload_mb: float = 10.0  # larger uploads are refused with 413 before they are read
+    host: str = "127.0.0.1"  # 0.0.0.0 makes the app reachable from other machines
+    port: int = 8000
+    workers: int = field(default_factory=cores)  # inference threads; torch gets cores // workers
+    max_batch: int = 16  # requests waiting together are classified in one forward pass
+    max_pixels: int = 40_000_000  # bigger images are refused: a guard against decompression bombs
+    examples: Path | None = field(default_factory=default_examples)  # class folders to try
+
+    def __post_init__(self):
+        for name in ("max_upload_mb", "port", "workers", "max_batch", "max_pixels"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be positive, not {getattr(self, name)}"
+                )
+        if self.port > 65535:
+            raise SettingsError(f"{PREFIX}PORT must be at most 65535, not {self.port}")
+        if self.examples is not None and not Path(self.examples).is_dir():
+            raise SettingsError(
+                f"{PREFIX}EXAMPLES={self.examples} is not a folder: point it at a folder of "
+                "class subfolders, or leave it unset"
+            )
+
+    @property
+    def max_upload_bytes(self):
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def torch_threads(self):
+        """Torch threads per worker: workers x threads fill the cores without oversubscribing."""
+        return max(1, cores() // self.workers)
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides):
+        """Settings from `environ` (default os.environ); `overrides` (e.g. from the CLI) win."""
+        environ = os.environ if environ is None else environ
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(
+            k for k in environ if k.startswith(PREFIX) and k not in NOT_SETTINGS
+            and k[len(PREFIX):].lower() not in known
+        )  # fmt: skip
+        if unknown:
+            names = ", ".join(PREFIX + n.upper() for n in known)
+            raise SettingsError(f"unknown setting {', '.join(unknown)}: the app reads {names}")
+        values = {}
+        for name, f in known.items():
+            raw = environ.get(PREFIX + name.upper())
+            if raw is not None and raw.strip() != "":
+                values[name] = _cast(PREFIX + name.upper(), raw.strip(), f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _cast(name, raw, kind):
+    """`raw` as the type a field declares, or a SettingsError that says what was expected."""
+    if kind not in (int, float, str):
+        return Path(raw).expanduser()
+    try:
+        return kind(raw)
+    except ValueError as e:
+        raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from e

@@ -1,0 +1,102 @@
+"""`lesson2 clean`: the likeliest mistakes and duplicates of a dataset, and changes that undo.
+
+lesson2 clean ~/.lesson2/shapes --model shapes.pkl      # top suspects + duplicate groups
+lesson2 clean ~/.lesson2/shapes --apply decisions.csv   # columns name,action
+lesson2 clean ~/.lesson2/shapes --undo                  # reverse the last apply
+lesson2 clean ~/.lesson2/shapes --recover [--rollback]  # after a crash mid-apply
+"""
+
+import sys
+from pathlib import Path
+
+from lesson2 import cleaning, similar
+
+TOP = 10  # suspects and duplicate groups printed
+
+
+def add(subparsers):
+    p = subparsers.add_parser(
+        "clean",
+        help="show the images most likely mislabeled and the duplicates; apply or undo changes",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("data", type=Path, help="dataset folder with one subfolder per class")
+    p.add_argument("--model", type=Path, help="an exported learner (.pkl) to score the images")
+    p.add_argument("--mode", choices=["loss", "confidence"], default="loss", help="suspect order")
+    p.add_argument("--top", type=int, default=TOP, help="how many suspects and groups to print")
+    p.add_argument("--no-duplicates", action="store_true", help="skip the duplicate search")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--apply", type=Path, metavar="CSV", help="decisions file: name,action")
+    action.add_argument("--undo", action="store_true", help="reverse the last apply")
+    action.add_argument("--recover", action="store_true", help="finish an interrupted apply")
+    p.add_argument("--rollback", action="store_true", help="with --recover: put files back")
+    return p
+
+
+def run(args):
+    path = args.data.expanduser()
+    if not path.is_dir():
+        print(f"no dataset folder at {path}: pass the folder of class folders", file=sys.stderr)
+        return 2
+    if args.rollback and not args.recover:
+        print(
+            "--rollback goes with --recover: lesson2 clean DATA --recover --rollback",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if args.apply or args.undo or args.recover:
+            print(_change(path, args))
+            return 0
+        _report(path, args)
+    except (cleaning.CleaningError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _change(path, args):
+    if args.recover:
+        return cleaning.recover(path, rollback=args.rollback)
+    if args.undo:
+        moves = cleaning.undo(path)
+        return f"undone: {len(moves)} files back where they were"
+    if not args.apply.is_file():
+        raise FileNotFoundError(f"no decisions file at {args.apply}: write one with name,action")
+    moves = cleaning.apply(path, cleaning.read_decisions(args.apply))
+    for src, dst in moves:
+        print(f"{src} -> {dst}")
+    return f"applied {len(moves)} moves; `lesson2 clean {path} --undo` reverses them"
+
+
+def _report(path, args):
+    if args.model is not None:
+        from lesson2.suspects import rank  # fastai loads only when a model is given
+
+        table = rank(_score(path, args.model), args.mode)
+        print(f"top {args.top} suspects by {args.mode}:")
+        print(table.head(args.top).to_string(index=False))
+    if not args.no_duplicates:
+        groups = similar.find_duplicates(path)
+        print(f"\n{len(groups)} duplicate groups; the first {min(args.top, len(groups))}:")
+        for g in groups[: args.top]:
+            kind = "same bytes" if g.exact else f"similarity {g.similarity:.3f}"
+            print(f"  {kind}: {', '.join(g.names)}")
+
+
+def _score(path, model):
+    from fastai.learner import load_learner
+
+    from lesson2.suspects import image_losses
+
+    if not model.is_file():
+        raise FileNotFoundError(f"no exported learner at {model}: train and export one first")
+    learn = load_learner(model)
+    files = similar.image_files(path)
+    unknown = sorted({f.parent.name for f in files} - set(learn.dls.vocab))
+    if unknown:
+        raise ValueError(
+            f"the model knows {', '.join(learn.dls.vocab)} but {path} also has "
+            f"{', '.join(unknown)}: use a model trained on this dataset"
+        )
+    return image_losses(learn, path, files=files)

@@ -27,12 +27,12 @@ from starlette.staticfiles import StaticFiles
 from app.batcher import Batcher
 from app.settings import Settings
 from app.uploads import read_upload
+from lesson2.folders import IMAGE_SUFFIXES, class_folders
 from lesson2.inference import load, predict_batch
 from lesson2.pictures import ImageError, NotAnImage, read_rgb
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES_PER_CLASS = 3  # thumbnails per class on the page
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
 # The page may load its own files and show pictures the user picked (blob:); nothing else.
 CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'"
 log = logging.getLogger("lesson2.app")
@@ -43,7 +43,7 @@ def find_examples(folder, per_class=EXAMPLES_PER_CLASS):
     if folder is None:
         return []
     found = []
-    for class_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
+    for class_dir in class_folders(folder):
         files = sorted(f for f in class_dir.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
         found += [(class_dir.name, f) for f in files[:per_class]]
     return found

@@ -20,6 +20,7 @@ import pandas as pd
 from PIL import Image
 
 from lesson2 import cleaning, similar
+from lesson2.folders import image_files
 from lesson2.suspects import COLUMNS, rank
 
 MODES = [("highest loss", "loss"), ("least confident", "confidence"), ("duplicates", "duplicates")]
@@ -40,7 +41,7 @@ def thumbnail(fname, size=128):
 
 def plain_table(path):
     """A table with one row per image and no model scores, for duplicates-only cleaning."""
-    names = [f.relative_to(path).as_posix() for f in similar.image_files(path)]
+    names = [f.relative_to(path).as_posix() for f in image_files(path)]
     labels = [Path(n).parent.as_posix() for n in names]
     rows = {"name": names, "label": labels, "split": "-", "pred": "", "prob": float("nan")}
     return pd.DataFrame({**rows, "loss": float("nan")}, columns=COLUMNS)

@@ -17,10 +17,10 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
-from lesson2.similar import IMAGE_SUFFIXES, image_files
+from lesson2.atomic import write_text
+from lesson2.folders import IMAGE_SUFFIXES, image_files
 
 KEEP, DELETE = "keep", "delete"
 TRASH = ".trash"  # a dot-folder: fastai's get_image_files never looks inside
@@ -115,7 +115,7 @@ def _log(path, record):
     journal = Path(path) / JOURNAL
     journal.parent.mkdir(exist_ok=True)
     if journal.exists() and not journal.read_bytes().endswith(b"\n"):
-        atomic_write_text(journal, "".join(line + "\n" for line in _complete_lines(journal)))
+        write_text(journal, "".join(line + "\n" for line in _complete_lines(journal)))
     with open(journal, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
         f.flush()
@@ -216,19 +216,6 @@ def recover(path, rollback=False):
     return f"rolled back the interrupted {batch['kind']} ({len(done)} files put back)"
 
 
-def atomic_write_text(fname, text):
-    """Write `text` to `fname` through a temp file in the same folder and a rename."""
-    fname = Path(fname)
-    fd, tmp = tempfile.mkstemp(dir=fname.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, fname)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_cleaned_csv(path):
     """Write path/cleaned.csv: one (name, label) row per image, for a `from_csv` style flow."""
     path, out = Path(path), io.StringIO()
@@ -237,7 +224,7 @@ def write_cleaned_csv(path):
     for f in image_files(path):
         name = f.relative_to(path).as_posix()
         writer.writerow([name, Path(name).parent.as_posix()])
-    atomic_write_text(path / CLEANED_CSV, out.getvalue())
+    write_text(path / CLEANED_CSV, out.getvalue())
     return path / CLEANED_CSV
 
 
@@ -259,5 +246,5 @@ def write_decisions(fname, decisions):
     writer = csv.writer(out)
     writer.writerow(["name", "action"])
     writer.writerows(sorted(decisions.items()))
-    atomic_write_text(fname, out.getvalue())
+    write_text(fname, out.getvalue())
     return Path(fname)

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from lesson2.atomic import atomic_open, write_bytes
 from lesson2.fetch import STATUSES, ConnectionPool, Failed, fetch
+from lesson2.folders import image_files
 from lesson2.pictures import (
     MAX_PIXELS,
     ImageError,
@@ -231,20 +232,11 @@ def _free_name(path):
     return candidate
 
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"}
-
-
 def verify_images(path, quarantine=False, max_pixels=MAX_PIXELS):
     """Decode every image file under `path`; return the failures, moved to path/.quarantine/
     (keeping their folders) when `quarantine` is True. Nothing is ever deleted."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: download some images into it first")
-    files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )  # fmt: skip
+    files = image_files(path)
     bad = []
     for file in files:
         try:

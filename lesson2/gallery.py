@@ -11,22 +11,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from PIL import Image
 
-from lesson2.download import IMAGE_SUFFIXES
+from lesson2.folders import IMAGE_SUFFIXES, class_folders
 
 STATUS_COLOURS = {
     "ok": "#2e7d32", "duplicate": "#9e9e9e", "http error": "#c62828", "network error": "#ad1457",
     "timeout": "#ef6c00", "not an image": "#6a1b9a", "too large": "#283593", "refused": "#4e342e",
 }  # fmt: skip
-
-
-def class_folders(path):
-    """The visible subfolders of `path` that hold images, sorted by name."""
-    path = Path(path)
-    return [
-        folder for folder in sorted(path.iterdir())
-        if folder.is_dir() and not folder.name.startswith(".")
-        and any(f.suffix.lower() in IMAGE_SUFFIXES for f in folder.iterdir())
-    ]  # fmt: skip
 
 
 def show_samples(path, n=6, seed=0, size=1.5):

@@ -23,11 +23,12 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
+from lesson2.folders import image_files
+
 MAX_BITS = 10  # hashes differing in more bits than this are never compared
 MIN_SIMILARITY = 0.99  # thumbnail correlation above which two images count as duplicates
 HASH_SIDE, THUMB_SIDE = 32, 16  # grey sizes for the hash and for the check
 BLOCK = 256  # images of a bucket compared with the rest at once
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,6 @@ class Fingerprints:
     hashes: np.ndarray  # uint64, one per image
     thumbs: np.ndarray  # float32 (n, 3 * THUMB_SIDE**2): RGB, zero mean and unit length
     digests: list
-
-
-def image_files(path):
-    """The images under `path`, skipping dot-folders such as `.trash`, sorted by name."""
-    path = Path(path)
-    if not path.is_dir():
-        raise FileNotFoundError(f"no dataset folder at {path}: build one first (lesson2 dataset)")
-    return sorted(
-        p
-        for p in path.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
 
 
 def _dct_matrix(n, k=8):

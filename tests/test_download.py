@@ -296,7 +296,7 @@ def test_verify_images_never_overwrites_in_quarantine(images, tmp_path):
 
 
 def test_verify_images_on_a_missing_folder_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="download some images"):
+    with pytest.raises(FileNotFoundError, match="build one first"):
         verify_images(tmp_path / "nope")
 
 

@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from lesson2.gallery import class_folders, plot_statuses, show_files, show_samples
+from lesson2.folders import class_folders
+from lesson2.gallery import plot_statuses, show_files, show_samples
 from lesson2.shapes import draw_dataset
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
+from lesson2.folders import image_files
 from lesson2.shapes import draw, draw_dataset, save_jpeg
 from lesson2.similar import (
     MAX_BITS,
@@ -15,7 +16,6 @@ from lesson2.similar import (
     fingerprint_files,
     group_duplicates,
     hamming,
-    image_files,
     near_pairs,
     phash,
 )

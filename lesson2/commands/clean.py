@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from lesson2 import cleaning, similar
+from lesson2.folders import image_files
 
 TOP = 10  # suspects and duplicate groups printed
 
@@ -92,7 +93,7 @@ def _score(path, model):
     if not model.is_file():
         raise FileNotFoundError(f"no exported learner at {model}: train and export one first")
     learn = load_learner(model)
-    files = similar.image_files(path)
+    files = image_files(path)
     unknown = sorted({f.parent.name for f in files} - set(learn.dls.vocab))
     if unknown:
         raise ValueError(

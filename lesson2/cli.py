@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["dataset"]  # in the lesson's order
+COMMANDS = ["dataset", "train", "clean", "serve", "demo"]  # in the lesson's order
 
 
 def build_parser():

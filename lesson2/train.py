@@ -11,7 +11,6 @@ precision with channels_last; on the CPU images are smaller so a lesson fits in 
 """
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from fastai.vision.all import (
 )
 
 from lesson2 import models
+from lesson2.atomic import atomic_path
 
 CPU_SIZE, GPU_SIZE = 128, 224  # pixels a side: small on a CPU, the lesson's 224 on a GPU
 CPU_BS, GPU_BS = 32, 64  # images per batch
@@ -135,7 +135,7 @@ def get_dls(path, size=None, bs=None, valid_pct=0.2, seed=42, num_workers=None, 
         batch_tfms=aug_transforms(),
     )
     workers = default_workers(device) if num_workers is None else num_workers
-    return dblock.dataloaders(path, bs=bs, num_workers=workers, device=device)
+    return dblock.dataloaders(path, path=path, bs=bs, num_workers=workers, device=device)
 
 
 def _add_normalize(dls, stats):
@@ -214,15 +214,8 @@ def clean_accuracy(learn, exclude=()):
 def _atomic(dest, write):
     """Call `write(tmp)` for a temp file beside `dest`, then rename it to `dest`."""
     dest = Path(dest).expanduser().absolute()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=dest.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(dest) as tmp:
+        write(tmp)
     return dest
 
 

@@ -28,7 +28,8 @@ import torch
 
 from app.background import background, free_port
 from app.settings import Settings
-from lesson2.inference import load, open_image
+from lesson2.inference import load
+from lesson2.pictures import read_rgb
 from lesson2.shapes import draw_dataset
 
 # ---- the old starter, as students ran it: predict inside the async handler ------------------
@@ -109,7 +110,7 @@ def bare_forward(model, image, n):
     Torch gets the threads one of the app's workers gets, so both run the same computation."""
     torch.set_num_threads(Settings().torch_threads)
     learn = load(model)
-    (xb,) = learn.dls.test_dl([open_image(image)], num_workers=0).one_batch()
+    (xb,) = learn.dls.test_dl([read_rgb(image)], num_workers=0).one_batch()
     xb, net, times = xb.as_subclass(torch.Tensor), learn.model.eval(), []
     with torch.inference_mode():
         for i in range(n + 3):

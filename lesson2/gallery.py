@@ -55,15 +55,15 @@ def plot_statuses(table):
     return fig
 
 
-def show_files(files, titles=None, ncols=6, size=1.5):
+def show_files(files, titles=None, ncols=6, size=1.5, title_lines=1):
     """A grid of the given image files, titled by their class folder unless `titles` is given."""
     files = list(files)
     if not files:
         raise ValueError("no files to show")
     titles = titles or [Path(f).parent.name for f in files]
     nrows = -(-len(files) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.2)),
-                             squeeze=False)  # fmt: skip
+    height = nrows * (size + 0.2 * title_lines)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, height), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, file, title in zip(axes.flat, files, titles, strict=False):

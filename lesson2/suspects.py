@@ -12,9 +12,9 @@ validation set is seen (no augmentation), so a picture's loss depends on the pic
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from PIL import Image
+
+from lesson2.gallery import show_files
 
 MODES = {"loss": ("loss", False), "confidence": ("prob", True)}  # sort column, ascending
 COLUMNS = ["name", "label", "split", "pred", "prob", "loss"]
@@ -65,13 +65,6 @@ def found_fraction(names, planted):
 
 def plot_suspects(path, rows, ncols=5, size=2.2):
     """A grid of the images in `rows` titled "label -> pred" with probability and loss."""
-    nrows = max(1, -(-len(rows) // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * (size + 0.4)))
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, row in zip(axes.ravel(), rows.itertuples(), strict=False):
-        with Image.open(Path(path) / row.name) as img:
-            ax.imshow(img.convert("RGB"))
-        ax.set_title(f"{row.label} → {row.pred}\np={row.prob:.2f} loss={row.loss:.2f}", fontsize=9)
-    fig.tight_layout()
-    return fig
+    titles = [f"{r.label} → {r.pred}\np={r.prob:.2f} loss={r.loss:.2f}" for r in rows.itertuples()]
+    files = [Path(path) / name for name in rows["name"]]
+    return show_files(files, titles, ncols=ncols, size=size, title_lines=2)

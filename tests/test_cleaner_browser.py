@@ -3,7 +3,6 @@
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.background import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "03_clean.ipynb"
 RUN_TIMEOUT_MS = 400_000  # the quick notebook trains twice on 2 CPUs
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,14 +10,9 @@ import time
 import httpx
 import pytest
 
+from app.background import free_port
 from lesson2.localweb import jpeg_bytes
 from lesson2.shapes import draw
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

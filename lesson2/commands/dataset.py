@@ -5,6 +5,7 @@ lesson2 dataset ~/bears --search "grizzly=grizzly bear" "black=black bear" --max
 lesson2 dataset ~/.lesson2/shapes --demo        # offline: the messy local demo web
 """
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ def add(sub):
         "dataset",
         help="build an image dataset from URL files, web searches, or the offline demo",
         description=__doc__,
-        formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("dest", type=Path, help="the dataset folder; each class gets a subfolder")
     src = p.add_mutually_exclusive_group(required=True)

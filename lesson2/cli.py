@@ -4,29 +4,31 @@
     lesson2 --help
 
 Each subcommand lives in `lesson2/commands/<name>.py` with `add(subparsers)`, which declares
-its arguments, and `run(args)`, which does the work and returns an exit status.
+its arguments, and `run(...)`, a plain function whose keyword arguments are those arguments,
+which does the work and returns an exit status (Python code may call it directly).
 """
 
 import argparse
-import importlib
 import sys
 
-COMMANDS = ["dataset", "train", "clean", "serve", "demo"]  # in the lesson's order
+from lesson2.commands import clean, dataset, demo, serve, train
+
+COMMANDS = [dataset, train, clean, serve, demo]  # in the lesson's order
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="lesson2", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"lesson2.commands.{name}")
-        module.add(sub).set_defaults(run=module.run)
+    for command in COMMANDS:
+        command.add(sub).set_defaults(command=command.run)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    options = vars(build_parser().parse_args(argv))
+    command = options.pop("command")
     try:
-        return args.run(args) or 0
+        return command(**options) or 0
     except KeyboardInterrupt:
         print(
             "interrupted: finished work is kept; run the same command again to resume",

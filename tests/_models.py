@@ -5,7 +5,7 @@ path = tiny_model(tmp_path_factory)   # .../tiny-model/export.pkl, shared by eve
 """
 
 from lesson2.shapes import draw_dataset
-from lesson2.train import export, get_dls, get_learner
+from lesson2.train import export, get_dls, get_learner, plan_for
 
 N_PER_CLASS, SIZE = 12, 64  # enough for a real split and a model that is better than chance
 
@@ -16,7 +16,9 @@ def tiny_model(tmp_path_factory):
     dest = root / "export.pkl"
     if not dest.exists():
         draw_dataset(root / "shapes", n_per_class=N_PER_CLASS, size=SIZE)
-        dls = get_dls(root / "shapes", size=SIZE, bs=8, num_workers=0, device="cpu")
+        dls = get_dls(
+            root / "shapes", plan_for("cpu", size=SIZE, bs=8), num_workers=0, device="cpu"
+        )
         learn = get_learner(dls)
         learn.fine_tune(1)
         export(learn, dest)

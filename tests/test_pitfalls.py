@@ -5,7 +5,7 @@ import pytest
 
 from lesson2.pitfalls import PITFALLS, Pitfall, features, fit_head, run_pitfalls
 from lesson2.shapes import draw_dataset
-from lesson2.train import get_dls, get_learner
+from lesson2.train import get_dls, get_learner, plan_for
 from lesson2.train_plots import plot_pitfalls
 
 matplotlib.use("Agg")
@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 def feats(tmp_path_factory):
     path = tmp_path_factory.mktemp("shapes")
     draw_dataset(path, n_per_class=20, size=64)
-    return features(get_learner(get_dls(path, size=64, bs=16)))
+    return features(get_learner(get_dls(path, plan_for(size=64, bs=16))))
 
 
 def test_features_cover_every_picture_once(feats):

@@ -27,7 +27,7 @@ def path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def learn(path):
     """A tiny trained learner, as other modules' tests build it."""
-    dls = train.get_dls(path, size=64, bs=16)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     learn = train.get_learner(dls)
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(1)
@@ -35,7 +35,7 @@ def learn(path):
 
 
 def test_get_dls_splits_the_classes_and_ignores_hidden_folders(path):
-    dls = train.get_dls(path, size=64, bs=16, valid_pct=0.25)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16), valid_pct=0.25)
     assert list(dls.vocab) == list(CLASSES)
     assert (len(dls.train_ds), len(dls.valid_ds)) == (36, 12)
     items = dls.train.items + dls.valid.items
@@ -46,13 +46,15 @@ def test_get_dls_splits_the_classes_and_ignores_hidden_folders(path):
 
 
 def test_get_dls_split_is_the_same_for_the_same_seed(path):
-    first, again, other = (train.get_dls(path, size=64, bs=16, seed=s) for s in (1, 1, 2))
+    first, again, other = (
+        train.get_dls(path, train.plan_for(size=64, bs=16), seed=s) for s in (1, 1, 2)
+    )
     assert first.valid.items == again.valid.items
     assert first.valid.items != other.valid.items
 
 
 def test_get_dls_picks_size_for_the_device(path):
-    dls = train.get_dls(path, bs=8, device="cpu")
+    dls = train.get_dls(path, train.plan_for("cpu", bs=8), device="cpu")
     assert dls.one_batch()[0].shape[-1] == train.CPU_SIZE
     assert train.plan_for("cuda").size > train.plan_for("cpu").size
     assert train.plan_for("cuda").epochs > train.plan_for("cpu").epochs
@@ -66,11 +68,11 @@ def test_get_dls_explains_a_bad_folder(tmp_path):
         train.get_dls(tmp_path / "one")
     draw_dataset(tmp_path / "few", n_per_class=1, size=32)
     with pytest.raises(ValueError, match="too few"):
-        train.get_dls(tmp_path / "few", bs=16)
+        train.get_dls(tmp_path / "few", train.plan_for(bs=16))
 
 
 def test_get_learner_is_frozen_and_normalized_for_lite0(path):
-    dls = train.get_dls(path, size=64, bs=16)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     learn = train.get_learner(dls)
     assert [m.name for m in learn.metrics] == ["error_rate", "accuracy"]
     norm = [t for t in dls.after_batch.fs if type(t).__name__ == "Normalize"]
@@ -86,7 +88,7 @@ def test_get_learner_is_frozen_and_normalized_for_lite0(path):
 
 @pytest.mark.slow
 def test_batchnorm_statistics_stay_fixed_with_bn_eval(path):
-    dls = train.get_dls(path, size=64, bs=16)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     learn = train.get_learner(dls, bn_eval=True)
     bn, conv = learn.model[0].model.bn1, learn.model[0].model.conv_stem
     before, conv_before = bn.running_mean.clone(), conv.weight.detach().clone()
@@ -102,7 +104,7 @@ def test_batchnorm_statistics_stay_fixed_with_bn_eval(path):
 
 
 def test_get_learner_from_scratch_needs_no_weights(path):
-    dls = train.get_dls(path, size=64, bs=16)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     learn = train.get_learner(dls, pretrained=False)
     assert all(p.requires_grad for p in learn.model.parameters())
     assert not learn.bn_eval
@@ -110,7 +112,7 @@ def test_get_learner_from_scratch_needs_no_weights(path):
 
 def test_get_learner_resnet34_uses_cached_weights(path, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    dls = train.get_dls(path, size=64, bs=16)
+    dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     with pytest.raises(models.WeightsNotFound, match="pretrained=False"):
         train.get_learner(dls, arch="resnet34")
     stand_in = torchvision.models.resnet34()

@@ -34,53 +34,66 @@ def add(subparsers):
     return p
 
 
-def run(args):
-    path = args.data.expanduser()
+def run(
+    data,
+    *,
+    model=None,
+    mode="loss",
+    top=TOP,
+    no_duplicates=False,
+    apply=None,
+    undo=False,
+    recover=False,
+    rollback=False,
+):
+    """Print suspects and duplicates of the dataset `data`, or apply, undo or recover changes."""
+    path = Path(data).expanduser()
     if not path.is_dir():
         print(f"no dataset folder at {path}: pass the folder of class folders", file=sys.stderr)
         return 2
-    if args.rollback and not args.recover:
+    if rollback and not recover:
         print(
             "--rollback goes with --recover: lesson2 clean DATA --recover --rollback",
             file=sys.stderr,
         )
         return 2
     try:
-        if args.apply or args.undo or args.recover:
-            print(_change(path, args))
+        if apply or undo or recover:
+            print(_change(path, apply, undo, recover, rollback))
             return 0
-        _report(path, args)
+        _report(path, model, mode, top, no_duplicates)
     except (cleaning.CleaningError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
 
 
-def _change(path, args):
-    if args.recover:
-        return cleaning.recover(path, rollback=args.rollback)
-    if args.undo:
+def _change(path, apply, undo, recover, rollback):
+    if recover:
+        return cleaning.recover(path, rollback=rollback)
+    if undo:
         moves = cleaning.undo(path)
         return f"undone: {len(moves)} files back where they were"
-    if not args.apply.is_file():
-        raise FileNotFoundError(f"no decisions file at {args.apply}: write one with name,action")
-    moves = cleaning.apply(path, cleaning.read_decisions(args.apply))
+    apply = Path(apply)
+    if not apply.is_file():
+        raise FileNotFoundError(f"no decisions file at {apply}: write one with name,action")
+    moves = cleaning.apply(path, cleaning.read_decisions(apply))
     for src, dst in moves:
         print(f"{src} -> {dst}")
     return f"applied {len(moves)} moves; `lesson2 clean {path} --undo` reverses them"
 
 
-def _report(path, args):
-    if args.model is not None:
+def _report(path, model, mode, top, no_duplicates):
+    if model is not None:
         from lesson2.suspects import rank  # fastai loads only when a model is given
 
-        table = rank(_score(path, args.model), args.mode)
-        print(f"top {args.top} suspects by {args.mode}:")
-        print(table.head(args.top).to_string(index=False))
-    if not args.no_duplicates:
+        table = rank(_score(path, model), mode)
+        print(f"top {top} suspects by {mode}:")
+        print(table.head(top).to_string(index=False))
+    if not no_duplicates:
         groups = similar.find_duplicates(path)
-        print(f"\n{len(groups)} duplicate groups; the first {min(args.top, len(groups))}:")
-        for g in groups[: args.top]:
+        print(f"\n{len(groups)} duplicate groups; the first {min(top, len(groups))}:")
+        for g in groups[:top]:
             kind = "same bytes" if g.exact else f"similarity {g.similarity:.3f}"
             print(f"  {kind}: {', '.join(g.names)}")
 

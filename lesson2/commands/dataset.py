@@ -74,43 +74,56 @@ def _named(items, default_name):
     return named
 
 
-def _url_files(args):
-    if args.urls:
-        return _named(args.urls, lambda f: Path(f).stem.removeprefix("urls_"))
+def _url_files(dest, urls, search, max_images):
+    if urls:
+        return _named(urls, lambda f: Path(f).stem.removeprefix("urls_"))
     from lesson2.search import search_to_file
 
     files = []
-    for name, query in _named(args.search, lambda q: q):
-        file = args.dest / f"urls_{name}.csv"
-        search_to_file(query, file, max_images=args.max_images)
+    for name, query in _named(search, lambda q: q):
+        file = dest / f"urls_{name}.csv"
+        search_to_file(query, file, max_images=max_images)
         files.append((name, file))
     return files
 
 
-def run(args):
-    progress = not args.no_progress
+def run(
+    dest,
+    *,
+    urls=None,
+    search=None,
+    demo=False,
+    max_images=100,
+    max_size=None,
+    workers=64,
+    timeout=30.0,
+    retry_failed=False,
+    no_progress=False,
+):
+    """Download URL files or searches into `dest`/<class>/, or build the offline demo there."""
+    dest, progress = Path(dest), not no_progress
     try:
-        if args.demo:
+        if demo:
             from lesson2.offline import build_demo_dataset, summarize
 
-            path = build_demo_dataset(args.dest, progress=progress)
+            path = build_demo_dataset(dest, progress=progress)
             print(summarize(path).to_string())
             return 0
-        args.dest.mkdir(parents=True, exist_ok=True)
+        dest.mkdir(parents=True, exist_ok=True)
         ok = 0
-        for name, file in _url_files(args):
+        for name, file in _url_files(dest, urls, search, max_images):
             report = download_images(
-                file, args.dest / name, max_size=args.max_size, workers=args.workers,
-                timeout=args.timeout, retry_failed=args.retry_failed, progress=progress,
+                file, dest / name, max_size=max_size, workers=workers,
+                timeout=timeout, retry_failed=retry_failed, progress=progress,
             )  # fmt: skip
             ok += report.counts.get("ok", 0)
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"lesson2 dataset: {e}", file=sys.stderr)
         return 2
-    for item in verify_images(args.dest, quarantine=True):
+    for item in verify_images(dest, quarantine=True):
         print(f"quarantined {item.path.name}: {item.reason}")
     if not ok:
         print("no image was downloaded: see manifest.csv in each class folder", file=sys.stderr)
         return 1
-    print(f"{args.dest}: ready for training (one folder per class)")
+    print(f"{dest}: ready for training (one folder per class)")
     return 0

@@ -28,14 +28,8 @@ def add(sub):
     return p
 
 
-def _sub_args(command, argv):
-    """Parse `argv` with another command's own parser, so its defaults stay in one place."""
-    parser = argparse.ArgumentParser(prog="lesson2")
-    command.add(parser.add_subparsers()).set_defaults(run=command.run)
-    return parser.parse_args(argv)
-
-
-def run(args):
+def run(*, host="127.0.0.1", port=8000, retrain=False, epochs=None, size=None, no_serve=False):
+    """Build the demo dataset, train on it (once, unless `retrain`), then serve the app."""
     from lesson2.commands import serve, train
     from lesson2.offline import build_demo_dataset, summarize
     from lesson2.paths import data_dir
@@ -44,18 +38,14 @@ def run(args):
     path = build_demo_dataset()
     print(summarize(path).to_string())
     model = data_dir() / "models" / f"{path.name}.pkl"
-    if args.retrain or not model.exists():
+    if retrain or not model.exists():
         print(f"2/3 training on {path}")
-        argv = ["train", str(path), "--out", str(model)]
-        argv += ["--epochs", str(args.epochs)] if args.epochs is not None else []
-        argv += ["--size", str(args.size)] if args.size is not None else []
-        status = train.run(_sub_args(train, argv))
+        status = train.run(path, out=model, epochs=epochs, size=size)
         if status:
             return status
     else:
         print(f"2/3 using the model trained earlier: {model} (--retrain to train again)")
-    if args.no_serve:
+    if no_serve:
         return 0
     print("3/3 serving the app")
-    argv = ["serve", "--model", str(model), "--host", args.host, "--port", str(args.port)]
-    return serve.run(_sub_args(serve, [*argv, "--examples", str(Path(path))]))
+    return serve.run(model=model, host=host, port=port, examples=Path(path))

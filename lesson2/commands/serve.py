@@ -40,7 +40,8 @@ def _free(host, port):
     return None
 
 
-def run(args):
+def run(*, model=None, host=None, port=None, examples=None, workers=None):
+    """Serve the app for `model`; options left as None come from the LESSON2_* variables."""
     import uvicorn
 
     from app.main import create_app
@@ -49,8 +50,7 @@ def run(args):
 
     try:
         settings = Settings.from_env(
-            model=args.model, host=args.host, port=args.port, examples=args.examples,
-            workers=args.workers,
+            model=model, host=host, port=port, examples=examples, workers=workers,
         )  # fmt: skip
         learn = load(settings.model)  # here, so a bad file is one clear line, not a traceback
     except (SettingsError, ModelFileError) as e:

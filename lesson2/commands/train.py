@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+LR = 2e-3  # the same as lesson2.train.LR, kept here so `--help` needs no torch
+
 
 def add(sub):
     p = sub.add_parser(
@@ -25,7 +27,7 @@ def add(sub):
     p.add_argument("--no-pretrained", action="store_true", help="start from random weights")
     p.add_argument("--epochs", type=int, help="epochs of the whole network (default: by device)")
     p.add_argument("--freeze-epochs", type=int, help="epochs of the head alone first")
-    p.add_argument("--lr", type=float, default=2e-3, help="base learning rate (default 2e-3)")
+    p.add_argument("--lr", type=float, default=LR, help=f"base learning rate (default {LR})")
     p.add_argument("--size", type=int, help="image size in pixels (default: 128 CPU, 224 GPU)")
     p.add_argument("--bs", type=int, help="batch size (default: 32 CPU, 64 GPU)")
     p.add_argument("--valid-pct", type=float, default=0.2, help="share kept for validation")
@@ -50,43 +52,47 @@ def _clean_summary(learn, data):
     return f"accuracy on the clean validation pictures (planted mislabels left out): {acc:.1%}\n"
 
 
-def run(args):
+def run(
+    data=None, *, arch=None, no_pretrained=False, epochs=None, freeze_epochs=None, lr=LR,
+    size=None, bs=None, valid_pct=0.2, seed=42, out=None,
+):  # fmt: skip
+    """Fine-tune `arch` on the folder `data` (default: the offline demo) and export it to `out`."""
     from lesson2 import train  # imported here: torch and fastai take seconds to load
     from lesson2.models import DEFAULT_ARCH, WeightsNotFound
     from lesson2.paths import data_dir
 
-    if args.data is None:
+    if data is None:
         from lesson2.offline import build_demo_dataset
 
-        args.data = build_demo_dataset()
-    if not 0 < args.valid_pct < 1:
-        return _fail(f"--valid-pct must be between 0 and 1, not {args.valid_pct}")
+        data = build_demo_dataset()
+    if not 0 < valid_pct < 1:
+        return _fail(f"--valid-pct must be between 0 and 1, not {valid_pct}")
+    pretrained = not no_pretrained
     device = train.pick_device()
-    plan = train.plan_for(device)
-    out = args.out or data_dir() / "models" / f"{Path(args.data).resolve().name}.pkl"
-    args.arch = args.arch or DEFAULT_ARCH
+    plan = train.plan_for(
+        device, size=size, bs=bs, epochs=epochs,
+        freeze_epochs=freeze_epochs if pretrained else 0,  # no pretrained head stage to train
+    )  # fmt: skip
+    out = out or data_dir() / "models" / f"{Path(data).resolve().name}.pkl"
+    arch = arch or DEFAULT_ARCH
     print(f"device: {train.describe_device(device)}")
     try:
-        dls = train.get_dls(args.data, args.size, args.bs, args.valid_pct, args.seed)
-        learn = train.get_learner(dls, args.arch, pretrained=not args.no_pretrained)
+        dls = train.get_dls(data, plan, valid_pct=valid_pct, seed=seed)
+        learn = train.get_learner(dls, arch, pretrained=pretrained)
     except (WeightsNotFound, FileNotFoundError, ValueError) as err:
         return _fail(str(err))
-    epochs = plan.epochs if args.epochs is None else args.epochs
-    freeze_epochs = plan.freeze_epochs if args.freeze_epochs is None else args.freeze_epochs
-    size = dls.one_batch()[0].shape[-1]
     print(f"data: {len(dls.train_ds)} train, {len(dls.valid_ds)} valid images of {dls.vocab}")
-    print(f"training {args.arch} at {size}px: {freeze_epochs} frozen + {epochs} epochs")
+    stages = f"{plan.freeze_epochs} frozen + {plan.epochs} epochs" if pretrained else (
+        f"{plan.epochs} epochs from random weights"
+    )  # fmt: skip
+    print(f"training {arch} at {plan.size}px: {stages}")
     start = time.perf_counter()
-    if freeze_epochs and not args.no_pretrained:
-        learn.fit_one_cycle(freeze_epochs, args.lr)  # the new head only
-    learn.unfreeze()
-    if epochs:  # then everything, the pretrained layers with smaller steps
-        learn.fit_one_cycle(epochs, slice(args.lr / 100, args.lr / 2))
+    train.fit_recipe(learn, plan, lr, pretrained=pretrained)
     seconds = time.perf_counter() - start
     path = train.export(learn, out)
     _, error, acc = learn.validate()
-    print(_clean_summary(learn, args.data), end="")
-    seen = len(dls.train_ds) * (epochs + (0 if args.no_pretrained else freeze_epochs))
+    print(_clean_summary(learn, data), end="")
+    seen = len(dls.train_ds) * (plan.epochs + plan.freeze_epochs)
     print(
         f"error rate {error:.1%} (accuracy {acc:.1%}) after {seconds:.0f} s on "
         f"{train.describe_device(device)}, {seen / seconds:.0f} training images/s\n"

@@ -9,7 +9,7 @@
 
 The data goes to a hidden temp file in the same folder (so the rename never crosses file
 systems), which replaces the target only once it is complete. Tools that list a dataset skip
-hidden files, and the next download run removes any a crash left behind.
+hidden files, and `remove_stale(folder)` removes the ones a killed process left behind.
 """
 
 import contextlib
@@ -18,6 +18,34 @@ import threading
 from pathlib import Path
 
 MODE = 0o644  # readable by everyone, like files written with open()
+PREFIX = ".tmp-"  # temp files are named .tmp-<pid>-<thread>-<target name>
+
+
+def _temp_name(path):
+    return path.with_name(f"{PREFIX}{os.getpid()}-{threading.get_ident()}-{path.name}")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale(folder):
+    """Delete the temp files in `folder` that a process killed mid-write left; returns them.
+
+    Temp files of processes still running are left alone: they may be mid-write."""
+    stale = []
+    for tmp in Path(folder).glob(f"{PREFIX}*"):
+        pid = tmp.name.removeprefix(PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            stale.append(tmp)
+    return stale
 
 
 @contextlib.contextmanager
@@ -25,7 +53,7 @@ def atomic_path(path):
     """Yield a temp path beside `path`; on success it replaces `path`, on error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+    tmp = _temp_name(path)
     try:
         yield tmp
         os.chmod(tmp, MODE)
@@ -47,12 +75,14 @@ def atomic_open(path, mode="w", **kwargs):
 
 
 def write_bytes(path, data):
+    """Write `data` atomically; returns the Path."""
     with atomic_open(path, "wb") as f:
         f.write(data)
     return Path(path)
 
 
 def write_text(path, text):
-    with atomic_open(path, "w") as f:
+    """Write `text` as UTF-8 with Unix line ends, atomically; returns the Path."""
+    with atomic_open(path, "w", newline="\n") as f:
         f.write(text)
     return Path(path)

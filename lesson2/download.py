@@ -24,8 +24,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from lesson2.atomic import atomic_open, write_bytes
-from lesson2.fetch import STATUSES, ConnectionPool, Failed, fetch
+from lesson2.atomic import atomic_open, remove_stale, write_bytes
+from lesson2.fetch import FAILURES, ConnectionPool, Failed, fetch
 from lesson2.folders import image_files
 from lesson2.pictures import (
     MAX_PIXELS,
@@ -35,8 +35,14 @@ from lesson2.pictures import (
     open_image,
     to_rgb,
 )
-from lesson2.snippet import read_urls
+from lesson2.urlfile import read_urls
 
+STATUSES = (  # every URL ends in one of these, in the manifest
+    "ok",  # a verified image was saved
+    "duplicate",  # the same bytes as an image already kept
+    *FAILURES,  # the fetch failed: http error, network error, timeout, too large, refused
+    "not an image",  # the bytes do not decode as a complete image
+)
 MANIFEST = "manifest.csv"
 FIELDS = ("url", "file", "status", "detail", "bytes", "sha256", "width", "height")
 TRANSIENT = ("http error", "network error", "timeout")  # worth another try with retry_failed=True
@@ -178,8 +184,7 @@ def download_images(
         urls = list(urls_or_file)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    for stale in dest.glob(".tmp-*"):  # left by a run that was killed mid-write
-        stale.unlink()
+    remove_stale(dest)  # temp files of a run that was killed mid-write
     known = read_manifest(dest)
     todo, unique = _todo(urls, known, retry_failed)
     fetch_kwargs = dict(

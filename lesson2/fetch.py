@@ -3,7 +3,7 @@
     from lesson2.fetch import fetch, Failed
     data = fetch("https://example.com/bear.jpg", timeout=30, max_bytes=20 * 2**20)
 
-Anything that goes wrong raises `Failed(status, detail)` with a status from STATUSES. A
+Anything that goes wrong raises `Failed(status, detail)` with a status from FAILURES. A
 watchdog shuts the socket at the deadline, so a server that trickles bytes, stalls, or streams
 forever costs at most `timeout` seconds. 429 and 5xx answers are retried with backoff,
 honouring Retry-After when it fits inside the deadline.
@@ -20,14 +20,11 @@ import threading
 import time
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-STATUSES = (
-    "ok",  # a verified image was saved
-    "duplicate",  # the same bytes as an image already kept
+FAILURES = (
     "http error",  # the server answered 4xx/5xx, or redirected too often
     "network error",  # no connection, or it broke off
     "timeout",  # the total deadline passed
-    "not an image",  # the bytes do not decode as a complete image
-    "too large",  # over the byte cap, or too many pixels (decompression bombs)
+    "too large",  # over the byte cap
     "refused",  # not http(s): file:, data:, ftp:, javascript: ...
 )
 RETRY_CODES = {429, 500, 502, 503, 504}
@@ -37,7 +34,7 @@ CHUNK = 64 * 1024
 
 
 class Failed(Exception):
-    """A URL that did not give an image: `status` is one of STATUSES, `detail` says why."""
+    """A URL that did not give an image: `status` is one of FAILURES, `detail` says why."""
 
     def __init__(self, status, detail):
         super().__init__(f"{status}: {detail}")

@@ -1,8 +1,10 @@
 """What a dataset folder holds: one visible subfolder of images per class.
 
-    from lesson2.folders import class_folders, image_files
+    from lesson2.folders import class_files, class_folders, image_files, subfolders
     image_files(path)        # every image under path, dot-folders (.trash, .quarantine) skipped
     class_folders(path)      # the visible subfolders that hold images: one per class
+    class_files(folder)      # the images of one class folder
+    subfolders(path)         # every visible subfolder, empty ones too
 
 Dot-folders and dot-files are never part of the dataset, as in fastai's `get_image_files`:
 that is where the trash, the quarantine and half-written temp files live.
@@ -19,22 +21,31 @@ def _visible(p, root):
 
 def image_files(path):
     """The image files under `path`, sorted, skipping anything hidden."""
+    path = _folder(path)
+    return sorted(p for p in path.rglob("*") if _is_image(p) and _visible(p, path))
+
+
+def _is_image(p):
+    return p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+
+
+def _folder(path):
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"no dataset folder at {path}: build one first (lesson2 dataset)")
-    return sorted(
-        p for p in path.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() and _visible(p, path)
-    )  # fmt: skip
+    return path
+
+
+def subfolders(path):
+    """The visible subfolders of `path`, sorted by name, whether or not they hold images."""
+    return [p for p in sorted(_folder(path).iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+def class_files(folder):
+    """The image files directly inside one class folder, sorted, skipping hidden ones."""
+    return sorted(p for p in _folder(folder).iterdir() if _is_image(p))
 
 
 def class_folders(path):
     """The visible subfolders of `path` that hold images, sorted by name."""
-    path = Path(path)
-    if not path.is_dir():
-        raise FileNotFoundError(f"no dataset folder at {path}: build one first (lesson2 dataset)")
-    return [
-        folder for folder in sorted(path.iterdir())
-        if folder.is_dir() and not folder.name.startswith(".")
-        and any(f.suffix.lower() in IMAGE_SUFFIXES for f in folder.iterdir())
-    ]  # fmt: skip
+    return [folder for folder in subfolders(path) if any(map(_is_image, folder.iterdir()))]

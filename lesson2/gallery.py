@@ -9,14 +9,23 @@ import random
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from PIL import Image
 
-from lesson2.folders import IMAGE_SUFFIXES, class_folders
+from lesson2.folders import class_files, class_folders
+from lesson2.pictures import ImageError, read_rgb
 
 STATUS_COLOURS = {
     "ok": "#2e7d32", "duplicate": "#9e9e9e", "http error": "#c62828", "network error": "#ad1457",
     "timeout": "#ef6c00", "not an image": "#6a1b9a", "too large": "#283593", "refused": "#4e342e",
 }  # fmt: skip
+
+
+def _draw(ax, file):
+    """The picture in `ax`, decoded as training and the app decode it, or why it cannot be."""
+    try:
+        ax.imshow(read_rgb(file))
+    except ImageError as e:
+        ax.text(0.5, 0.5, f"cannot show:\n{e}"[:80], ha="center", va="center", wrap=True,
+                fontsize=7, transform=ax.transAxes)  # fmt: skip
 
 
 def show_samples(path, n=6, seed=0, size=1.5):
@@ -28,10 +37,9 @@ def show_samples(path, n=6, seed=0, size=1.5):
     fig, axes = plt.subplots(len(folders), n, figsize=(n * size, len(folders) * size),
                              squeeze=False)  # fmt: skip
     for row, folder in zip(axes, folders, strict=True):
-        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+        files = class_files(folder)
         for ax, file in zip(row, rng.sample(files, min(n, len(files))), strict=False):
-            with Image.open(file) as img:
-                ax.imshow(img.convert("RGB"))
+            _draw(ax, file)
         for ax in row:
             ax.axis("off")
         row[0].set_title(folder.name, loc="left", fontsize=10)
@@ -67,8 +75,7 @@ def show_files(files, titles=None, ncols=6, size=1.5, title_lines=1):
     for ax in axes.flat:
         ax.axis("off")
     for ax, file, title in zip(axes.flat, files, titles, strict=False):
-        with Image.open(file) as img:
-            ax.imshow(img.convert("RGB"))
+        _draw(ax, file)
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig

@@ -1,7 +1,8 @@
 """A local stand-in for the web: an HTTP server on 127.0.0.1 that serves images and misbehaves.
 
-    from lesson2.localweb import LocalWeb
-    with LocalWeb({"cat": jpeg_bytes}, latency=0.1) as web:
+    from PIL import Image
+    from lesson2.localweb import LocalWeb, jpeg_bytes
+    with LocalWeb({"cat": jpeg_bytes(Image.new("RGB", (64, 64)))}, latency=0.1) as web:
         web.url("/img/cat")                 # http://127.0.0.1:PORT/img/cat
         web.url("/redirect/3/cat")          # three redirects, then the image
 
@@ -58,7 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         web = self.web
-        web.hits[self.path] += 1
+        with web.lock:  # the count this request saw: routes read it, never hits[] again
+            web.hits[self.path] += 1
+            self.hit = web.hits[self.path]
         if web.latency:
             time.sleep(web.latency)
         parts = self.path.split("?")[0].strip("/").split("/")
@@ -103,12 +106,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_body(200, self.image(key))
 
     def route_flaky(self, n, key):
-        if self.web.hits[self.path] <= int(n):
+        if self.hit <= int(n):
             return self.send_body(503, b"try again", "text/plain", [("Retry-After", "0")])
         self.send_body(200, self.image(key))
 
     def route_ratelimit(self, secs, key):
-        if self.web.hits[self.path] == 1:
+        if self.hit == 1:
             return self.send_body(429, b"slow down", "text/plain", [("Retry-After", secs)])
         self.send_body(200, self.image(key))
 

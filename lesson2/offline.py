@@ -22,6 +22,7 @@ from PIL import Image
 
 from lesson2.atomic import write_text
 from lesson2.download import download_images, read_manifest, verify_images
+from lesson2.folders import subfolders
 from lesson2.localweb import LocalWeb, jpeg_bytes
 from lesson2.paths import data_dir
 from lesson2.shapes import CLASSES, draw
@@ -167,7 +168,7 @@ def summarize(path):
 
     path = Path(path)
     counts = {}
-    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for folder in subfolders(path):
         rows = read_manifest(folder).values()
         if rows:
             counts[folder.name] = Counter(row["status"] for row in rows)

@@ -17,7 +17,7 @@ from ddgs import DDGS
 from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 from tqdm.auto import tqdm
 
-from lesson2.snippet import is_http_url, save_urls, url_file_name
+from lesson2.urlfile import is_http_url, save_urls, url_file_name
 
 PER_PAGE = 35  # results on one page of the smallest ddgs image backend (Bing's)
 SAFESEARCH = ("on", "moderate", "off")

@@ -1,10 +1,13 @@
 """Atomic writes: a failure mid-write leaves the old file whole and no temp file behind."""
 
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
-from lesson2.atomic import atomic_open, atomic_path, write_bytes, write_text
+from lesson2.atomic import atomic_open, atomic_path, remove_stale, write_bytes, write_text
 
 
 def test_write_replaces_whole_files(tmp_path):
@@ -37,3 +40,15 @@ def test_atomic_path_for_savers_that_want_a_path(tmp_path):
 def test_only_whole_file_modes(tmp_path):
     with pytest.raises(ValueError, match="whole files"), atomic_open(tmp_path / "x", "a"):
         pass
+
+
+def test_remove_stale_removes_only_temp_files_of_dead_processes(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f".tmp-{dead}-1-cat.jpg"
+    live = tmp_path / f".tmp-{os.getpid()}-1-dog.jpg"
+    kept = tmp_path / "cat.jpg"
+    for f in (stale, live, kept):
+        f.write_bytes(b"x")
+    assert remove_stale(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and kept.exists()

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lesson2.download import download_images, read_manifest, verify_images
-from lesson2.fetch import STATUSES
+from lesson2.download import STATUSES, download_images, read_manifest, verify_images
 from lesson2.localweb import LocalWeb, jpeg_bytes
 from lesson2.shapes import draw
 

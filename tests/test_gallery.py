@@ -50,3 +50,36 @@ def test_status_bars_stack_to_the_totals():
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == [5, 7, 1, 0]
     plt.close(fig)
+
+
+def test_a_broken_or_bomb_file_is_shown_as_unreadable_not_a_crash(tmp_path):
+    from lesson2.localweb import bomb_png
+
+    draw_dataset(tmp_path, n_per_class=1, size=32)
+    (tmp_path / "circle" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    (tmp_path / "square" / "bomb.png").write_bytes(bomb_png())
+    fig = show_files(sorted(tmp_path.glob("*/*.*")), ncols=3)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert len([ax for ax in fig.axes if ax.images]) == 3
+    assert len(texts) == 2 and all(t.startswith("cannot show") for t in texts)
+    plt.close(fig)
+
+
+def test_every_download_status_has_a_colour():
+    from lesson2.download import STATUSES
+    from lesson2.gallery import STATUS_COLOURS
+
+    assert set(STATUS_COLOURS) == set(STATUSES)
+
+
+def test_pictures_are_shown_upright(tmp_path):
+    from PIL import Image
+
+    img = Image.new("RGB", (40, 20), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees: shown 20 wide, 40 high
+    (tmp_path / "c").mkdir()
+    img.save(tmp_path / "c" / "rotated.jpg", exif=exif)
+    fig = show_files([tmp_path / "c" / "rotated.jpg"], ncols=1)
+    assert fig.axes[0].images[0].get_array().shape[:2] == (40, 20)
+    plt.close(fig)

@@ -17,7 +17,7 @@ import pytest
 from ddgs.exceptions import RatelimitException
 
 from lesson2.search import SearchError, search_images, search_to_file
-from lesson2.snippet import read_urls
+from lesson2.urlfile import read_urls
 
 QUERY = "grizzly bear"
 DDG_PAGE = 100  # results per i.js answer

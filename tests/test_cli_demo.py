@@ -34,12 +34,14 @@ def test_demo_builds_trains_and_serves_a_working_app(tmp_path):
         address = re.search(r"http://127\.0\.0\.1:(\d+)", lines[-1])
         assert address and int(address.group(1)) == port, "".join(lines)
         base = f"http://127.0.0.1:{port}"
+        health = None
         for _ in range(100):  # uvicorn binds just after the address is printed
             try:
                 health = httpx.get(f"{base}/api/health", timeout=5)
                 break
             except httpx.ConnectError:
                 time.sleep(0.1)
+        assert health is not None, "the app never answered /api/health:\n" + "".join(lines)
         assert health.status_code == 200
         assert httpx.get(f"{base}/api/labels").json()["labels"] == ["circle", "square", "triangle"]
         files = {"file": ("c.jpg", jpeg_bytes(draw("circle", seed=999)), "image/jpeg")}

@@ -58,3 +58,15 @@ def test_train_rejects_a_bad_valid_pct(tmp_path):
     done = lesson2("train", tmp_path, "--valid-pct", 1.5)
     assert done.returncode == 2
     assert "--valid-pct must be between 0 and 1" in done.stderr
+
+
+@pytest.mark.slow
+def test_train_without_pretrained_weights_has_no_frozen_stage(tmp_path):
+    draw_dataset(tmp_path / "shapes", n_per_class=8, size=32)
+    done = lesson2(
+        "train", tmp_path / "shapes", "--no-pretrained", "--epochs", 1, "--freeze-epochs", 3,
+        "--size", 32, "--bs", 8, "--out", tmp_path / "scratch.pkl",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "at 32px: 1 epochs from random weights" in done.stdout
+    assert "frozen" not in done.stdout

@@ -5,7 +5,7 @@
  * are loaded, then paste this whole file into the browser console (F12, Console tab) and
  * press Enter, or click the bookmarklet made by
  *     python -m lesson2.snippet --bookmarklet collect_urls.html
- * The browser downloads urls_<query>.txt: one URL per line, ready for lesson2.snippet.read_urls
+ * The browser downloads urls_<query>.txt: one URL per line, ready for lesson2.urlfile.read_urls
  * and lesson2.download.download_images.
  *
  * Search engines change their markup often, so no single CSS class is trusted. Strategies,
@@ -17,7 +17,9 @@
  *                      external-content proxy u=) and links straight to image files
  *   "data attributes"  data-ou, data-murl, data-src and friends
  *   "thumbnails"       img src, only when nothing else was found: small previews
- * Outside the last resort, the engines' own hosts (thumbnail servers) are dropped.
+ * Outside the last resort, the engines' own hosts (thumbnail servers) are dropped. Elements of
+ * the page's own chrome (header, navigation, footer, Google's account bar) are never read: a
+ * signed-in user's avatar is not a search result.
  *
  * Evaluating this file returns {urls, strategy, counts, filename, message} and leaves
  * window.lesson2Snippet.collectImageUrls(doc), which collects without downloading.
@@ -40,6 +42,10 @@
     /(^|\.)gstatic\.com$/, /(^|\.)google(\.[a-z]{2,3}){1,2}$/, /(^|\.)bing\.(com|net)$/,
     /(^|\.)duckduckgo\.com$/,
   ];
+  // The page's own chrome: landmarks, and Google's account bar (#gb) with the user's avatar.
+  const CHROME = "header, nav, footer, [role='banner'], [role='navigation'], " +
+    "[role='contentinfo'], #gb, #gbar";
+  const isChrome = (element) => element.closest(CHROME) !== null;
   const IMAGE_FILE = /\.(jpe?g|png|gif|webp|bmp|avif|tiff?)$/i;
   const SCRIPT_ARRAY = /\["(https?:(?:[^"\\]|\\.)+)",\s*\d+,\s*\d+\]/g;
   const SCRIPT_KEY = /"(?:murl|ou|imgurl|mediaurl|image|contentUrl)"\s*:\s*"((?:[^"\\]|\\.)+)"/g;
@@ -145,6 +151,9 @@
       }
     };
     for (const element of doc.querySelectorAll("body *")) {
+      if (isChrome(element)) {
+        continue;
+      }
       for (const attribute of element.attributes) {
         tryJson(attribute.value);
       }
@@ -162,6 +171,9 @@
   function fromLinks(doc) {
     const found = [];
     for (const element of doc.querySelectorAll("a[href], area[href], img[src]")) {
+      if (isChrome(element)) {
+        continue;
+      }
       const url = parseUrl(element.getAttribute(element.hasAttribute("href") ? "href" : "src"),
         doc.baseURI);
       if (!url) {
@@ -182,6 +194,9 @@
     const found = [];
     const selector = DATA_ATTRIBUTES.map((name) => "[" + name + "]").join(", ");
     for (const element of doc.querySelectorAll(selector)) {
+      if (isChrome(element)) {
+        continue;
+      }
       for (const name of DATA_ATTRIBUTES) {
         const url = element.hasAttribute(name) && parseUrl(element.getAttribute(name), doc.baseURI);
         if (url) {
@@ -196,6 +211,9 @@
   function fromThumbnails(doc) {
     const found = [];
     for (const img of doc.querySelectorAll("img")) {
+      if (isChrome(img)) {
+        continue;
+      }
       found.push(img.getAttribute("src") || img.getAttribute("data-src") || "");
     }
     return found;

@@ -72,11 +72,6 @@ class Report:
         resumed = f" ({self.skipped} done by an earlier run)" if self.skipped else ""
         return f"{self.dest}: {len(self.rows)} URLs{resumed}: {parts or 'nothing to do'}"
 
-    def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame(self.rows, columns=FIELDS)
-
 
 def read_manifest(dest):
     """The manifest rows of `dest` keyed by URL ({} when there is none yet)."""

@@ -223,7 +223,7 @@ def test_report_counts_every_url_and_prints(web, tmp_path, capsys):
     assert report.counts == {"ok": 1, "not an image": 1, "refused": 1}
     assert len(report.failures) == 2
     assert "ok 1" in capsys.readouterr().out
-    assert len(report.to_frame()) == 3
+    assert [row["status"] for row in report.rows] == ["ok", "not an image", "refused"]
 
 
 def test_url_file_input(web, tmp_path):

@@ -1,0 +1,28 @@
+"""A small model trained on drawn shapes in seconds: for tests, benchmarks and quick tries.
+
+    from lesson2.demo_model import shapes_model
+    pkl = shapes_model("build/tiny")                  # build/tiny/export.pkl (trained once)
+    pkl = shapes_model("build/bench", n_per_class=40, size=128)
+
+The pictures it learnt from are in `pkl.parent / "shapes"` (one folder per class).
+"""
+
+from pathlib import Path
+
+from lesson2.shapes import draw_dataset
+
+
+def shapes_model(dest, n_per_class=12, size=64, freeze_epochs=1, epochs=1, bs=8):
+    """dest/export.pkl: EfficientNet-Lite0 fine-tuned on dest/shapes (drawn and trained once)."""
+    from lesson2.train import export, fit_recipe, get_dls, get_learner, plan_for
+
+    dest = Path(dest)
+    pkl = dest / "export.pkl"
+    if pkl.exists():
+        return pkl
+    draw_dataset(dest / "shapes", n_per_class=n_per_class, size=size)
+    plan = plan_for("cpu", size=size, bs=bs, freeze_epochs=freeze_epochs, epochs=epochs)
+    learn = get_learner(get_dls(dest / "shapes", plan, num_workers=0, device="cpu"))
+    with learn.no_bar(), learn.no_logging():
+        fit_recipe(learn, plan)
+    return export(learn, pkl)

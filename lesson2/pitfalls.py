@@ -140,8 +140,12 @@ def _subset(x, y, n, seed):
     return x[keep], y[keep]
 
 
-def fit_head(feats, pitfall, bs=BS, seed=0):
-    """Train a fresh fastai head on `feats` as `pitfall` says; returns its `History`."""
+def head_learner(feats, pitfall=None, bs=BS, seed=0):
+    """A Learner for a fresh fastai head on `feats` (training images cut as `pitfall` says).
+
+    Its steps are those of the frozen stage (the body is fixed either way), so its `lr_find`
+    takes seconds on a CPU."""
+    pitfall = pitfall or Pitfall(lr=1e-3, epochs=1)
     set_seed(seed)
     x, y = _subset(*feats["train"], pitfall.n_train, seed)
     dls = DataLoaders.from_dsets(
@@ -152,10 +156,15 @@ def fit_head(feats, pitfall, bs=BS, seed=0):
         num_workers=0,
     )
     head = create_head(x.shape[1], feats["c"], pool=False, ps=pitfall.ps)
-    history = History()
     wd = {} if pitfall.wd is None else {"wd": pitfall.wd}
-    learn = Learner(dls, head, loss_func=CrossEntropyLossFlat(), **wd)
-    scores = _Scores(history, (x, y), feats["valid"])
+    return Learner(dls, head, loss_func=CrossEntropyLossFlat(), **wd)
+
+
+def fit_head(feats, pitfall, bs=BS, seed=0):
+    """Train a fresh fastai head on `feats` as `pitfall` says; returns its `History`."""
+    learn = head_learner(feats, pitfall, bs, seed)
+    history = History()
+    scores = _Scores(history, learn.dls.train_ds.tensors, feats["valid"])
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(pitfall.epochs, pitfall.lr, cbs=scores)
     return history

@@ -84,16 +84,14 @@ def bench_cpu(path, epochs):
     results = {}
     set_seed(42)
     plan = train.plan_for("cpu")
-    dls = train.get_dls(path, device="cpu")
+    dls = train.get_dls(path, plan, device="cpu")
     ours = train.get_learner(dls, cbs=[clock := Clock()])
     with ours.no_logging():
-        ours.fit_one_cycle(plan.freeze_epochs, 3e-3)
-        ours.unfreeze()
-        ours.fit_one_cycle(plan.epochs, slice(3e-5, 1.5e-3))
+        train.fit_recipe(ours, plan)  # the recipe of `lesson2 train` and notebook 02
     results["ours"] = report(f"lesson2 ({plan.size}px, bn_eval)", clock, ours)
     for size in (224, plan.size):
         set_seed(42)
-        dls = train.get_dls(path, size=size, bs=64, device="cpu")
+        dls = train.get_dls(path, train.plan_for("cpu", size=size, bs=64), device="cpu")
         plain = fastai_defaults(dls)
         clock = Clock()
         with plain.no_logging():
@@ -129,19 +127,19 @@ def bench_gpu(epochs, n_per_class):
     print(f"\n== GPU: {torch.cuda.get_device_name()} ==")
     path = Path(tempfile.mkdtemp()) / "shapes"
     draw_dataset(path, n_per_class=n_per_class, size=256)  # enough pictures for full-speed epochs
-    dls = train.get_dls(path)
+    plan = train.plan_for(freeze_epochs=0, epochs=epochs)  # the whole network from the start
+    dls = train.get_dls(path, plan)
     ours = train.get_learner(dls, cbs=[clock := Clock()])
-    ours.unfreeze()
     with ours.no_logging():
-        ours.fit_one_cycle(epochs, 1e-3)
+        train.fit_recipe(ours, plan)
     ips = clock.images / clock.train_s
     limit = synthetic_ips(ours)
     print(f"lesson2 end to end {ips:.0f} img/s; synthetic limit {limit:.0f} img/s")
     print(f"end to end / limit: {ips / limit:.2f} (target >= 0.8)")
-    plain = fastai_defaults(train.get_dls(path, size=dls.one_batch()[0].shape[-1], bs=64))
+    plain = fastai_defaults(train.get_dls(path, train.plan_for(bs=64)))
     plain.unfreeze()
     with plain.no_logging():
-        plain.fit_one_cycle(epochs, 1e-3, cbs=(base := Clock()))
+        plain.fit_one_cycle(epochs, train.LR, cbs=(base := Clock()))
     base_ips = base.images / base.train_s
     print(f"fastai defaults, fp32: {base_ips:.0f} img/s; ours is {ips / base_ips:.1f}x (target 3x)")
 

@@ -1,83 +1,114 @@
-"""What goes wrong in training, shown in seconds: the lesson's four pitfalls on real data.
+"""What goes wrong in training, shown in seconds: the lesson's pitfalls on real data.
 
     from lesson2.pitfalls import PITFALLS, features, run_pitfalls
-    feats = features(learn)              # the pretrained body's view of every image, once
-    histories = run_pitfalls(feats)      # {"lr too high": History(train=[...], valid=[...]), ...}
+    feats = features(learn, exclude=planted)  # the pretrained body's view of every image, once
+    histories = run_pitfalls(feats)    # {"lr too high": History(epoch=[...], ...), ...}
 
 Each pitfall trains fastai's usual head with `fit_one_cycle` on features the frozen body has
-computed once, so all four fit on a CPU in seconds; what they show (the train and validation
-loss curves) is what the whole network does, only faster.
+computed once, so all of them fit on a CPU in seconds. After every mini-batch the head is
+scored on the whole training set and on the validation set (without the files in `exclude`,
+say the demo's planted mislabels, whose huge losses would hide everything else): the loss and
+the error rate, the lesson's measure.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from fastai.vision.all import (
     Callback,
+    CancelValidException,
     CrossEntropyLossFlat,
     DataLoaders,
     Learner,
-    accuracy,
     create_head,
     set_seed,
 )
 from torch.utils.data import TensorDataset
-from tqdm.auto import tqdm
+
+BS = 16  # small batches: many steps, so even one epoch draws a curve
 
 
 @dataclass
 class Pitfall:
-    """One way to train badly (or well): its learning rate, epochs and training-set size."""
+    """One way to train badly (or well): its learning rate, epochs and training set."""
 
     lr: float  # peak learning rate of the one-cycle schedule
     epochs: int  # passes over the training images
     n_train: int | None = None  # use only this many training images (None: all)
     ps: float = 0.5  # dropout in the head (fastai's default); 0 lets it memorize freely
+    wd: float | None = None  # weight decay (None: fastai's default 0.01); 0 lets weights grow
     note: str = ""  # what the curves show
 
 
 PITFALLS = {
-    "about right": Pitfall(3e-3, 6, note="both losses fall and level off close together"),
-    "lr too high": Pitfall(3.0, 6, note="the loss jumps around or explodes: lower the lr"),
-    "lr too low": Pitfall(1e-6, 6, note="the loss hardly moves: raise the lr"),
-    "too few epochs": Pitfall(3e-3, 1, note="stopped while both losses were still falling"),
+    "about right": Pitfall(3e-4, 4, note="both losses fall, then level off near their lowest"),
+    "lr too high": Pitfall(3.0, 4, note="the loss jumps around or explodes: lower the lr"),
+    "lr too low": Pitfall(1e-6, 4, note="the loss hardly moves: raise the lr"),
+    "too few epochs": Pitfall(
+        3e-4, 1, note="both still falling when it stops; train loss above valid"
+    ),
+    # Overfitting needs a tiny training set, no dropout, no weight decay (and, as here, no
+    # augmentation): with fastai's defaults and a few hundred pictures it hardly shows.
     "too many epochs": Pitfall(
-        1e-2, 60, n_train=9, ps=0, note="train loss goes to 0, valid loss climbs from its best"
+        1e-1, 60, n_train=6, ps=0, wd=0, note="train loss ~0, valid loss climbs from its best"
     ),
 }
 
 
 @dataclass
 class History:
-    """Mean train and validation loss after each epoch."""
+    """Loss and error rate on the training and validation sets, after each mini-batch."""
 
-    train: list = field(default_factory=list)
-    valid: list = field(default_factory=list)
+    epoch: list = field(default_factory=list)  # when (in epochs, fractional)
+    train_loss: list = field(default_factory=list)
+    valid_loss: list = field(default_factory=list)
+    train_error: list = field(default_factory=list)
+    valid_error: list = field(default_factory=list)
 
 
-class _EpochLosses(Callback):
-    """Records the mean (not smoothed) train loss and the valid loss of every epoch."""
+def _score(model, x, y):
+    """Mean cross-entropy and error rate of `model` on (x, y), without dropout."""
+    with torch.no_grad():
+        out = model.eval()(x)
+    return torch.nn.functional.cross_entropy(out, y).item(), (out.argmax(1) != y).float().mean()
 
-    order = 60  # after Recorder has computed the validation loss
 
-    def __init__(self, history):
-        self.history = history
+class _Scores(Callback):
+    """Scores the head on all training and validation features before training and after
+    every mini-batch."""
 
-    def before_epoch(self):
-        self.total, self.count = 0.0, 0
+    order = 60
+
+    def __init__(self, history, train, valid):
+        self.history, self.train, self.valid = history, train, valid
+
+    def before_fit(self):
+        self._record(0.0)
+
+    def before_validate(self):
+        raise CancelValidException()  # fastai's own pass: _record has scored the valid set
 
     def after_batch(self):
         if self.training:
-            self.total += self.learn.loss.item() * len(self.learn.yb[0])
-            self.count += len(self.learn.yb[0])
+            self._record(self.train_iter / self.n_iter)
 
-    def after_epoch(self):
-        self.history.train.append(self.total / max(self.count, 1))
-        self.history.valid.append(float(self.learn.recorder.values[-1][1]))
+    def _record(self, epoch):
+        training = self.model.training
+        h = self.history
+        loss, error = _score(self.model, *self.train)
+        h.train_loss.append(loss)
+        h.train_error.append(float(error))
+        loss, error = _score(self.model, *self.valid)
+        h.valid_loss.append(loss)
+        h.valid_error.append(float(error))
+        h.epoch.append(epoch)
+        self.model.train(training)
 
 
 def _pooled(learn, dl):
-    """The body's pooled features (mean and max, as fastai's head sees them) and labels."""
+    """The body's pooled features (max and mean, as fastai's head sees them) and labels."""
     body = learn.model[0].eval()
     xs, ys = [], []
     with torch.no_grad():
@@ -85,14 +116,18 @@ def _pooled(learn, dl):
             out = body(xb)
             xs.append(torch.cat([out.amax((2, 3)), out.mean((2, 3))], 1).cpu())
             ys.append(yb.cpu())
-    return torch.cat(xs), torch.cat(ys)
+    return torch.cat(xs).as_subclass(torch.Tensor), torch.cat(ys).as_subclass(torch.Tensor)
 
 
-def features(learn):
-    """Features of every training and validation image (no augmentation), computed once."""
+def features(learn, exclude=()):
+    """Features of every training and validation image (no augmentation), computed once;
+    validation files in `exclude` (paths) are left out."""
     dls = learn.dls
     train_dl = dls.test_dl(dls.train.items, with_labels=True)
-    return {"train": _pooled(learn, train_dl), "valid": _pooled(learn, dls.valid), "c": dls.c}
+    vx, vy = _pooled(learn, dls.valid)
+    exclude = {Path(f).resolve() for f in exclude}
+    keep = torch.tensor([Path(f).resolve() not in exclude for f in dls.valid.items])
+    return {"train": _pooled(learn, train_dl), "valid": (vx[keep], vy[keep]), "c": dls.c}
 
 
 def _subset(x, y, n, seed):
@@ -105,8 +140,12 @@ def _subset(x, y, n, seed):
     return x[keep], y[keep]
 
 
-def fit_head(feats, pitfall, bs=64, seed=0):
-    """Train a fresh fastai head on `feats` as `pitfall` says; returns its `History`."""
+def head_learner(feats, pitfall=None, bs=BS, seed=0):
+    """A Learner for a fresh fastai head on `feats` (training images cut as `pitfall` says).
+
+    Its steps are those of the frozen stage (the body is fixed either way), so its `lr_find`
+    takes seconds on a CPU."""
+    pitfall = pitfall or Pitfall(lr=1e-3, epochs=1)
     set_seed(seed)
     x, y = _subset(*feats["train"], pitfall.n_train, seed)
     dls = DataLoaders.from_dsets(
@@ -117,14 +156,73 @@ def fit_head(feats, pitfall, bs=64, seed=0):
         num_workers=0,
     )
     head = create_head(x.shape[1], feats["c"], pool=False, ps=pitfall.ps)
+    wd = {} if pitfall.wd is None else {"wd": pitfall.wd}
+    return Learner(dls, head, loss_func=CrossEntropyLossFlat(), **wd)
+
+
+def fit_head(feats, pitfall, bs=BS, seed=0):
+    """Train a fresh fastai head on `feats` as `pitfall` says; returns its `History`."""
+    learn = head_learner(feats, pitfall, bs, seed)
     history = History()
-    learn = Learner(dls, head, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    scores = _Scores(history, learn.dls.train_ds.tensors, feats["valid"])
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(pitfall.epochs, pitfall.lr, cbs=_EpochLosses(history))
+        learn.fit_one_cycle(pitfall.epochs, pitfall.lr, cbs=scores)
     return history
 
 
+@contextmanager
+def one_thread():
+    """Run torch on one thread: a model this small gains nothing from more, and on busy cores
+    its threads wait for each other (ten times slower on a shared 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run_pitfalls(feats, pitfalls=None):
-    """`fit_head` for each pitfall (default: all of PITFALLS), with a progress bar."""
+    """`fit_head` for each pitfall (default: all of PITFALLS)."""
     pitfalls = pitfalls or PITFALLS
-    return {name: fit_head(feats, p) for name, p in tqdm(pitfalls.items(), desc="pitfalls")}
+    with one_thread():
+        return {name: fit_head(feats, p) for name, p in pitfalls.items()}
+
+
+def _at(values, fraction):
+    return values[round(fraction * (len(values) - 1))]
+
+
+def claims(histories):
+    """{claim: whether `histories` (from `run_pitfalls`) show it}: what notebook 02 says."""
+    right, high, low = histories["about right"], histories["lr too high"], histories["lr too low"]
+    few, many = histories["too few epochs"], histories["too many epochs"]
+    return {
+        "about right: valid loss ends within 30% of its lowest": (
+            right.valid_loss[-1] <= 1.3 * min(right.valid_loss)
+        ),
+        "about right: valid error rate ends at 5% or less": right.valid_error[-1] <= 0.05,
+        "lr too high: the loss grows more than 10x at some point": (
+            max(high.train_loss) > 10 * high.train_loss[0]
+        ),
+        "lr too high: valid loss ends 10x above about right": (
+            high.valid_loss[-1] > 10 * right.valid_loss[-1]
+        ),
+        "lr too low: train loss ends within 10% of where it began": (
+            low.train_loss[-1] > 0.9 * low.train_loss[0]
+        ),
+        "too few epochs: both losses still fell over the last quarter": all(
+            h[-1] < 0.95 * _at(h, 0.75) for h in (few.train_loss, few.valid_loss)
+        ),
+        "too few epochs: train loss ends above valid loss": few.train_loss[-1] > few.valid_loss[-1],
+        "too few epochs: train loss ends 2x above about right": (
+            few.train_loss[-1] > 2 * right.train_loss[-1]
+        ),
+        "too many epochs: train loss ends below 0.001": many.train_loss[-1] < 1e-3,
+        "too many epochs: valid loss ends 30% above its lowest": (
+            many.valid_loss[-1] > 1.3 * min(many.valid_loss)
+        ),
+        "too many epochs: valid error rate ends above its lowest": (
+            many.valid_error[-1] > min(many.valid_error)
+        ),
+    }

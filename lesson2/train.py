@@ -13,6 +13,7 @@ precision with channels_last; on the CPU images are smaller so a lesson fits in 
 
 import dataclasses
 import os
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,11 @@ from fastai.vision.all import (
     Learner,
     MixedPrecision,
     Normalize,
+    PILImage,
+    Pipeline,
     RandomResizedCrop,
     RandomSplitter,
+    Transform,
     accuracy,
     add_head,
     aug_transforms,
@@ -49,6 +53,7 @@ from fastai.vision.all import (
 
 from lesson2 import models
 from lesson2.atomic import atomic_path
+from lesson2.pictures import upright
 
 CPU_SIZE, GPU_SIZE = 128, 224  # pixels a side: small on a CPU, the lesson's 224 on a GPU
 CPU_BS, GPU_BS = 32, 64  # images per batch
@@ -73,7 +78,7 @@ def plan_for(device=None, **changes):
     plan_for(size=64, bs=8)   # the device's plan with smaller pictures and batches"""
     device = torch.device(device) if device is not None else pick_device()
     if device.type == "cpu":
-        plan = Plan(size=CPU_SIZE, bs=CPU_BS, freeze_epochs=2, epochs=2, lr_find_iters=20)
+        plan = Plan(size=CPU_SIZE, bs=CPU_BS, freeze_epochs=2, epochs=2, lr_find_iters=30)
     else:
         plan = Plan(size=GPU_SIZE, bs=GPU_BS, freeze_epochs=1, epochs=4, lr_find_iters=100)
     return dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
@@ -122,6 +127,17 @@ def check_image_folder(path):
     return files
 
 
+class Upright(Transform):
+    """Turns each picture the way its EXIF orientation says, as `lesson2.pictures.read_rgb`
+    does for the app: a phone photo lying on its side trains the way it will be served."""
+
+    order = 0  # before any crop or resize
+
+    def encodes(self, img: PILImage):
+        turned = upright(img)
+        return img if turned is img else PILImage(turned.convert("RGB"))
+
+
 def _splitter(path, valid_pct, seed, valid_files):
     """A random split, or the fixed validation list `valid_files` (names relative to `path`)."""
     if valid_files is None:
@@ -152,7 +168,7 @@ def get_dls(
         get_items=get_image_files,
         splitter=_splitter(path, valid_pct, seed, valid_files),
         get_y=parent_label,
-        item_tfms=RandomResizedCrop(plan.size, min_scale=MIN_SCALE),
+        item_tfms=[Upright(), RandomResizedCrop(plan.size, min_scale=MIN_SCALE)],
         batch_tfms=aug_transforms(),
     )
     workers = default_workers(device) if num_workers is None else num_workers
@@ -204,10 +220,9 @@ def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None,
     kwargs.setdefault("metrics", [error_rate, accuracy])
     kwargs.setdefault("train_bn", not bn_eval)
     if arch in models.TORCHVISION_ARCHS:
+        builder = models.torchvision_arch(arch, pretrained)  # before dls changes: it may fail
         _add_normalize(dls, imagenet_stats)
-        learn = vision_learner(
-            dls, models.torchvision_arch(arch, pretrained), pretrained=pretrained, **kwargs
-        )
+        learn = vision_learner(dls, builder, pretrained=pretrained, **kwargs)
     else:
         body, stats = models.timm_body(arch, pretrained)
         _add_normalize(dls, stats)
@@ -219,26 +234,43 @@ def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None,
     return _speed_up(learn)
 
 
-def fit_recipe(learn, plan, lr=LR, pretrained=True):
+def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None):
     """The lesson's recipe: `plan.freeze_epochs` of the new head alone (skipped without
-    pretrained weights), then `plan.epochs` of the whole network, the pretrained early layers
-    with steps a hundred times smaller than the head's."""
+    pretrained weights), then `plan.epochs` of the whole network with discriminative learning
+    rates `slice(lo, lr / 2)`: the early layers' steps `lo` default to a hundredth of `lr`."""
     if plan.freeze_epochs and pretrained:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
     learn.unfreeze()
     if plan.epochs:
-        learn.fit_one_cycle(plan.epochs, slice(lr / 100, lr / 2))
+        learn.fit_one_cycle(plan.epochs, slice(lo or lr / 100, lr / 2))
     return learn
 
 
 def find_lr(learn, num_it=None, start_lr=1e-6, end_lr=1, show_plot=True):
-    """Run fastai's `lr_find` (plot included); returns a learning rate a tenth of the one with
-    the lowest loss, fastbook's rule of thumb (fastai's `minimum` suggestion)."""
+    """fastai's `lr_find` over `num_it` mini-batches from `start_lr` to `end_lr` (plot included),
+    all of them: fastai's early stop misfires when one noisy batch follows a lucky one. Returns
+    the suggestions `valley` (fastai's default pick), `minimum` (a tenth of the lowest loss's
+    lr, fastbook's rule) and `steep`."""
     num_it = num_it or plan_for(learn.dls.device).lr_find_iters
-    found = learn.lr_find(
-        start_lr, end_lr, num_it, show_plot=show_plot, suggest_funcs=(minimum, steep, valley)
-    )
-    return found.minimum
+    return learn.lr_find(
+        start_lr, end_lr, num_it, stop_div=False, show_plot=show_plot,
+        suggest_funcs=(minimum, steep, valley),
+    )  # fmt: skip
+
+
+def lr_turn(recorder):
+    """The learning rate where `lr_find`'s recorded (smoothed) loss shoots up: the first one
+    from which the loss stays above twice its typical level (the median of the curve's first
+    half). None if the curve never turns up. The first tenth is skipped, as fastai's
+    suggestions do: a few batches in, the smoothed loss is still mostly noise."""
+    skip = len(recorder.losses) // 10
+    lrs, losses = recorder.lrs[skip:], [float(loss) for loss in recorder.losses[skip:]]
+    level = statistics.median(losses[: max(len(losses) // 2, 1)])
+    above = [loss > 2 * level for loss in losses]
+    start = len(above)
+    while start > 0 and above[start - 1]:
+        start -= 1
+    return float(lrs[start]) if start < len(above) else None
 
 
 def clean_accuracy(learn, exclude=()):
@@ -269,7 +301,13 @@ def export(learn, fname):
     lesson2's training-only callbacks are left out, so loading needs only fastai and timm."""
     ours = [cb for cb in learn.cbs if type(cb).__module__.startswith("lesson2")]
     learn.remove_cbs(ours)
+    pipelines = [dl.after_item for dl in learn.dls.loaders]
+    for dl in learn.dls.loaders:  # the app turns pictures upright itself, with lesson2.pictures
+        keep = [t for t in dl.after_item.fs if not isinstance(t, Upright)]
+        dl.after_item = Pipeline(keep, split_idx=dl.after_item.split_idx)
     try:
         return _atomic(fname, learn.export)
     finally:
         learn.add_cbs(ours)
+        for dl, pipeline in zip(learn.dls.loaders, pipelines, strict=True):
+            dl.after_item = pipeline

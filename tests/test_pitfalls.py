@@ -1,12 +1,13 @@
-"""lesson2.pitfalls and train_plots: the four ways training goes wrong, on real features."""
+"""lesson2.pitfalls and pitfall_plots: the ways training goes wrong, on real features."""
 
 import matplotlib
 import pytest
 
-from lesson2.pitfalls import PITFALLS, Pitfall, features, fit_head, run_pitfalls
+from lesson2.offline import build_demo_dataset, planted_files
+from lesson2.pitfall_plots import FLOOR, plot_pitfalls
+from lesson2.pitfalls import PITFALLS, Pitfall, claims, features, fit_head, run_pitfalls
 from lesson2.shapes import draw_dataset
 from lesson2.train import get_dls, get_learner, plan_for
-from lesson2.train_plots import plot_pitfalls
 
 matplotlib.use("Agg")
 
@@ -18,6 +19,16 @@ def feats(tmp_path_factory):
     return features(get_learner(get_dls(path, plan_for(size=64, bs=16))))
 
 
+@pytest.fixture(scope="module")
+def demo_histories(tmp_path_factory):
+    """The pitfalls exactly as notebook 02 runs them: the demo shapes, the CPU plan, the
+    clean validation pictures."""
+    path = build_demo_dataset(tmp_path_factory.mktemp("demo") / "shapes", progress=False)
+    dls = get_dls(path, plan_for("cpu"), device="cpu")
+    planted = planted_files(path)["mislabeled"]
+    return run_pitfalls(features(get_learner(dls), exclude=planted))
+
+
 def test_features_cover_every_picture_once(feats):
     x, y = feats["train"]
     vx, vy = feats["valid"]
@@ -26,23 +37,45 @@ def test_features_cover_every_picture_once(feats):
     assert feats["c"] == 3
 
 
+def test_features_leave_out_excluded_validation_files(tmp_path):
+    draw_dataset(tmp_path, n_per_class=8, size=48)
+    learn = get_learner(get_dls(tmp_path, plan_for(size=48, bs=8)))
+    left_out = learn.dls.valid.items[:2]
+    feats = features(learn, exclude=left_out)
+    assert len(feats["valid"][1]) == len(learn.dls.valid.items) - 2
+    assert len(feats["train"][1]) == len(learn.dls.train.items)  # training set untouched
+
+
+def test_fit_head_records_every_step(feats):
+    history = fit_head(feats, Pitfall(lr=1e-3, epochs=2, n_train=9), bs=4)
+    steps = 2 * 2  # 9 pictures in batches of 4, the last partial batch dropped: 2 an epoch
+    assert history.epoch[0] == 0 and history.epoch[-1] == 2
+    assert len(history.epoch) == len(history.train_loss) == len(history.valid_error) == steps + 1
+    assert all(0 <= e <= 1 for e in history.train_error + history.valid_error)
+
+
 @pytest.mark.slow
-def test_the_pitfalls_show_in_the_losses(feats):
-    h = run_pitfalls(feats)
-    assert set(h) == set(PITFALLS)
-    right, high, low = h["about right"], h["lr too high"], h["lr too low"]
-    assert max(high.train) > 10 * max(right.train)  # explodes
-    assert right.train[-1] < 0.5 * right.train[0]  # learns
-    assert abs(low.train[-1] - low.train[0]) < 0.5 * (right.train[0] - right.train[-1])
-    assert len(h["too few epochs"].train) == 1
-    many = h["too many epochs"]
-    assert many.train[-1] < 0.05  # memorized its 12 pictures
-    assert many.valid[-1] > 1.2 * min(many.valid)  # while validation got worse: overfitting
-    fig = plot_pitfalls(h)
-    assert len(fig.axes) == len(PITFALLS)
-    assert fig.axes[0].get_yscale() == "log"
+def test_the_notebook_claims_hold_on_the_demo(demo_histories):
+    shown = claims(demo_histories)
+    assert [claim for claim, holds in shown.items() if not holds] == []
+    assert len(shown) >= 2 * len(PITFALLS)  # at least two claims a pitfall
 
 
-def test_fit_head_uses_the_requested_subset(feats):
-    history = fit_head(feats, Pitfall(lr=1e-3, epochs=2, n_train=9))
-    assert len(history.train) == len(history.valid) == 2
+@pytest.mark.slow
+def test_claims_can_fail(demo_histories):
+    swapped = {**demo_histories, "about right": demo_histories["too many epochs"]}
+    assert not claims(swapped)["about right: valid loss ends within 30% of its lowest"]
+    swapped = {**demo_histories, "too few epochs": demo_histories["about right"]}
+    assert not claims(swapped)["too few epochs: both losses still fell over the last quarter"]
+
+
+@pytest.mark.slow
+def test_plot_has_a_loss_and_an_error_panel_a_pitfall(demo_histories):
+    fig = plot_pitfalls(demo_histories)
+    assert len(fig.axes) == 2 * len(PITFALLS)
+    width, height = fig.get_size_inches()
+    assert width <= 10 and height / len(PITFALLS) >= 2  # rows of readable size, not a strip
+    loss_ax = fig.axes[0]
+    assert loss_ax.get_yscale() == "log"
+    assert loss_ax.get_ylim()[0] < FLOOR
+    assert fig.axes[1].get_ylabel() == "error rate (%)"

@@ -1,14 +1,15 @@
 """lesson2.train: DataLoaders, learners and exports built from real image folders."""
 
 import json
-import math
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import pytest
 import torch
 import torchvision
+from fastai.vision.all import PILImage, Pipeline, set_seed
 
 from lesson2 import models, train
 from lesson2.shapes import CLASSES, draw_dataset
@@ -115,6 +116,7 @@ def test_get_learner_resnet34_uses_cached_weights(path, tmp_path, monkeypatch):
     dls = train.get_dls(path, train.plan_for(size=64, bs=16))
     with pytest.raises(models.WeightsNotFound, match="pretrained=False"):
         train.get_learner(dls, arch="resnet34")
+    assert not [t for t in dls.after_batch.fs if type(t).__name__ == "Normalize"]  # untouched
     stand_in = torchvision.models.resnet34()
     dest = models.hub_checkpoint(torchvision.models.ResNet34_Weights.IMAGENET1K_V1.url)
     dest.parent.mkdir(parents=True)
@@ -180,11 +182,49 @@ def test_save_stage_round_trips(learn):
 
 
 @pytest.mark.slow
-def test_find_lr_suggests_a_learning_rate(learn):
+def test_find_lr_runs_until_the_loss_turns_and_suggests_left_of_it(learn):
     with learn.no_bar():
-        lr = train.find_lr(learn, num_it=8, show_plot=False)
-    # fastbook's rule: a tenth of a learning rate that lr_find tried (the one with least loss)
-    assert any(math.isclose(lr * 10, tried, rel_tol=1e-5) for tried in learn.recorder.lrs)
+        found = train.find_lr(learn, num_it=30, start_lr=1e-5, end_lr=100, show_plot=False)
+    assert len(learn.recorder.lrs) == 30  # every mini-batch, no early stop
+    turn = train.lr_turn(learn.recorder)
+    assert turn is not None and turn < learn.recorder.lrs[-1]  # the plotted curve turns up
+    assert found.valley < turn  # the suggestion sits left of the turn
+
+
+def test_lr_turn_finds_where_the_loss_shoots_up():
+    lrs = [10**e for e in range(-7, 3)]
+    flat_then_up = SimpleNamespace(lrs=lrs, losses=[1, 0.5, 0.4, 0.45, 0.4, 0.42, 0.5, 1, 3, 9])
+    assert train.lr_turn(flat_then_up) == 1.0  # from lr 1 on, above twice the flat level
+    noisy = SimpleNamespace(lrs=lrs, losses=[1, 0.5, 0.4, 1.2, 0.4, 0.42, 0.5, 0.4, 0.3, 0.3])
+    assert train.lr_turn(noisy) is None  # one noisy jump that comes back is no turn
+    still_falling = SimpleNamespace(
+        lrs=lrs, losses=[1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
+    )
+    assert train.lr_turn(still_falling) is None
+
+
+@pytest.mark.slow
+def test_fit_recipe_is_the_notebooks_lines(path):
+    """The package's recipe and the lines notebook 02 shows train the same model."""
+    plan = train.plan_for(size=64, bs=16, freeze_epochs=1, epochs=1)
+    lr, lo = 2e-3, 1e-5
+
+    def fresh():
+        set_seed(7, reproducible=True)
+        dls = train.get_dls(path, plan)
+        return train.get_learner(dls)
+
+    packaged = fresh()
+    with packaged.no_bar(), packaged.no_logging():
+        train.fit_recipe(packaged, plan, lr, lo=lo)
+    shown = fresh()
+    with shown.no_bar(), shown.no_logging():
+        shown.fit_one_cycle(plan.freeze_epochs, lr)
+        shown.unfreeze()
+        shown.fit_one_cycle(plan.epochs, slice(lo, lr / 2))
+    for a, b in zip(packaged.model.parameters(), shown.model.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert not torch.allclose(*(m[1][-1].weight for m in (packaged.model, fresh().model)))
 
 
 def test_device_is_reported():
@@ -192,3 +232,29 @@ def test_device_is_reported():
     assert device.type in {"cuda", "mps", "cpu"}
     assert train.describe_device(device).startswith(device.type)
     assert train.default_workers("cpu") >= 0
+
+
+def test_training_sees_a_sideways_photo_upright_as_the_app_does(tmp_path):
+    """A phone photo stored sideways with an EXIF orientation tag (defect 6 of issue 12)."""
+    from PIL import Image
+
+    from lesson2.pictures import ORIENTATION, read_rgb
+
+    draw_dataset(tmp_path, n_per_class=6, size=48)
+    photo = tmp_path / "circle" / "sideways.jpg"
+    stored = Image.new("RGB", (80, 40), "white")
+    stored.paste((200, 0, 0), (0, 0, 20, 40))  # a red band on the stored left edge
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6  # the camera was held on its side: turn 90 degrees to view
+    stored.save(photo, exif=exif.tobytes(), quality=95)
+    plan = train.plan_for(size=40, bs=4)
+    dls = train.get_dls(tmp_path, plan, valid_files=["circle/sideways.jpg"])
+    loaded, label = dls.valid_ds[0]
+    assert loaded.size == (80, 40)  # fastai on its own opens it sideways...
+    item_tfms = Pipeline(dls.valid.after_item.fs, split_idx=1)  # as for validation: no chance
+    seen = item_tfms((loaded, label))[0]
+    served = read_rgb(photo)
+    assert served.size == (40, 80)
+    reference = item_tfms((PILImage.create(served), label))[0]
+    assert seen[0, 0].tolist() == [200] * 40  # the band at the top, where the camera had it
+    assert torch.equal(seen, reference)  # ...but trains on what read_rgb serves

@@ -3,9 +3,12 @@
     from lesson2.fitting import make_data, fit_degree, sweep, train_curves, turning_point
     data = make_data(seed=0)                # 16 noisy training points from a sine, 200 to validate
     coefs = fit_degree(data, degree=3)      # least squares on polynomial features
+    fit_degree(data, degree=12, wd=0.01)    # with weight decay: mse + wd * sum(a**2)
     table = sweep(data, degrees=range(13))  # training and validation loss for each degree
+    wd_sweep(data, degree=12)               # the same for one polynomial and each weight decay
     curves = train_curves(data, degree=15)  # SGD on degree-15 features, step by step
     turning_point(curves.valid_loss)        # the step after which validation loss goes up
+    above_valid(curves)                     # steps where training loss is above validation loss
 
 A polynomial is a straight line in disguise: y_hat = features(x, degree) @ a, so the same mean
 squared error and the same `lesson2.sgd` loop fit it. The features are Legendre polynomials
@@ -19,6 +22,8 @@ import pandas as pd
 from numpy.polynomial import legendre
 
 from lesson2.sgd import fit_numpy, losses
+
+WDS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)  # weight decays that wd_sweep tries
 
 
 def truth(x):
@@ -56,15 +61,22 @@ def features(x, degree):
     return legendre.legvander(np.asarray(x, dtype=np.float64), int(degree))
 
 
-def fit_degree(data, degree):
-    """The exact least-squares coefficients `a` of a polynomial of `degree` on the training set."""
-    if degree >= len(data.y_train):
+def fit_degree(data, degree, wd=0.0):
+    """The exact coefficients `a` of a polynomial of `degree` on the training set: least squares,
+    or with wd > 0 the minimum of mse + wd * sum(a**2), the loss with weight decay."""
+    n = len(data.y_train)
+    if not wd >= 0:
+        raise ValueError(f"wd={wd!r}: weight decay is a number >= 0, such as 0.01")
+    if wd == 0 and degree >= n:
         raise ValueError(
-            f"degree={degree} with {len(data.y_train)} training points: the fit is not unique; "
-            f"use a degree below {len(data.y_train)}"
+            f"degree={degree} with {n} training points: the fit is not unique; "
+            f"use a degree below {n}, or weight decay (wd > 0)"
         )
-    x = features(data.x_train, degree)
-    return np.linalg.lstsq(x, data.y_train, rcond=None)[0]
+    x, y = features(data.x_train, degree), data.y_train
+    if wd > 0:  # the same minimum as least squares on x and y with sqrt(n * wd) * I, 0 appended
+        x = np.vstack([x, np.sqrt(n * wd) * np.eye(degree + 1)])
+        y = np.concatenate([y, np.zeros(degree + 1)])
+    return np.linalg.lstsq(x, y, rcond=None)[0]
 
 
 def predict(a, x):
@@ -83,6 +95,12 @@ def sweep(data, degrees=range(13)):
     """A table of training and validation loss for polynomials of each degree."""
     rows = [(d, *loss_pair(data, fit_degree(data, d))) for d in degrees]
     return pd.DataFrame(rows, columns=["degree", "train_loss", "valid_loss"])
+
+
+def wd_sweep(data, degree=12, wds=WDS):
+    """A table of training and validation loss of one polynomial fitted with each weight decay."""
+    rows = [(wd, *loss_pair(data, fit_degree(data, degree, wd))) for wd in wds]
+    return pd.DataFrame(rows, columns=["wd", "train_loss", "valid_loss"])
 
 
 @dataclass
@@ -109,3 +127,9 @@ def train_curves(data, degree=15, lr=0.5, steps=5000):
 def turning_point(valid_loss):
     """The step (or degree) with the lowest validation loss: past it, validation loss goes up."""
     return int(np.argmin(valid_loss))
+
+
+def above_valid(curves):
+    """The steps at which the training loss is above the validation loss: a hint of underfitting
+    (the model has not yet learned even the points it trains on)."""
+    return np.flatnonzero(np.asarray(curves.train_loss) > np.asarray(curves.valid_loss))

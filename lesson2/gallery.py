@@ -1,7 +1,8 @@
 """Pictures of a dataset: a grid of samples per class, and what became of the URLs.
 
-from lesson2.gallery import show_samples, plot_statuses
+from lesson2.gallery import plot_statuses, sample_files, show_samples
 show_samples(path, n=6)              # one row per class folder
+sample_files(path, n=6)              # the files that grid shows, per class folder
 plot_statuses(summarize(path))       # stacked bars: ok, duplicate, http error, ...
 """
 
@@ -28,17 +29,27 @@ def _draw(ax, file):
                 fontsize=7, transform=ax.transAxes)  # fmt: skip
 
 
-def show_samples(path, n=6, seed=0, size=1.5):
-    """A grid with a row of `n` random images (fixed by `seed`) for each class folder."""
+def sample_files(path, n=6, seed=0):
+    """{class folder: up to `n` of its image files}, drawn at random but fixed by `seed`."""
     folders = class_folders(path)
     if not folders:
         raise FileNotFoundError(f"{path} has no class folders with images: build a dataset first")
     rng = random.Random(seed)
-    fig, axes = plt.subplots(len(folders), n, figsize=(n * size, len(folders) * size),
-                             squeeze=False)  # fmt: skip
-    for row, folder in zip(axes, folders, strict=True):
+    samples = {}
+    for folder in folders:
         files = class_files(folder)
-        for ax, file in zip(row, rng.sample(files, min(n, len(files))), strict=False):
+        samples[folder] = rng.sample(files, min(n, len(files)))
+    return samples
+
+
+def show_samples(path, n=6, seed=0, size=1.5):
+    """A grid with a row of `n` random images (fixed by `seed`) for each class folder: the
+    files of `sample_files(path, n, seed)`."""
+    samples = sample_files(path, n, seed)
+    fig, axes = plt.subplots(len(samples), n, figsize=(n * size, len(samples) * size),
+                             squeeze=False)  # fmt: skip
+    for row, (folder, files) in zip(axes, samples.items(), strict=True):
+        for ax, file in zip(row, files, strict=False):
             _draw(ax, file)
         for ax in row:
             ax.axis("off")

@@ -8,6 +8,7 @@
     history = fit(x, y, lr=0.1, steps=100)
     sgd_plots.animate_fit(x, y, history)        # the lesson's animation, with the loss beside it
     sgd_plots.animate_path(x, y, history)       # the same run as a walk down the loss contours
+    sgd_plots.plot_fit_steps(x, y, history)     # a few frames as stills, for pages without JS
     sgd_plots.plot_runs(x, y, {"too low": fit(x, y, lr=0.01), "good": history})
     sgd_plots.explore(x, y)                     # sliders for lr and bs that redraw the run
     sgd_plots.save_gif(x, y, history, "docs/sgd.gif")
@@ -33,9 +34,15 @@ DPI = 60  # low enough to keep an embedded animation well under 1 MB
 
 
 def frame_steps(history, frames):
-    """Which steps of `history` to draw: `frames` of them, evenly spaced, first and last too."""
+    """Which steps of `history` to draw: `frames` of them, first and last too, spaced
+    geometrically, because a run changes most in its first steps."""
     last = len(history.a) - 1
-    return np.unique(np.linspace(0, last, min(frames, last + 1)).round().astype(int))
+    frames = min(frames, last + 1)
+    steps = []
+    for step in (np.geomspace(1, last + 1, frames) - 1).round().astype(int):
+        steps.append(max(step, steps[-1] + 1) if steps else step)  # never the same step twice
+    steps[-1] = last
+    return np.array(steps)
 
 
 def plot_surface(ax, x, y, window=WINDOW):
@@ -87,14 +94,14 @@ def _fit_figure(x, y, history):
     return fig, draw
 
 
-def animate_fit(x, y, history, frames=20, interval=150):
+def animate_fit(x, y, history, frames=10, interval=300):
     """The lesson's animation of a run: the line moves onto the points, the loss falls."""
     fig, draw = _fit_figure(x, y, history)
     plt.close(fig)  # show it once, as the animation, not also as a still picture
     return FuncAnimation(fig, draw, frames=frame_steps(history, frames), interval=interval)
 
 
-def animate_path(x, y, history, frames=20, interval=150):
+def animate_path(x, y, history, frames=10, interval=300):
     """The same run seen from above: a dot walking down the contours of the loss surface."""
     fig, ax = plt.subplots(figsize=(4, 3.2), dpi=DPI, layout="constrained")
     plot_surface(ax, x, y)
@@ -107,6 +114,23 @@ def animate_path(x, y, history, frames=20, interval=150):
         return (path,)
 
     return FuncAnimation(fig, draw, frames=frame_steps(history, frames), interval=interval)
+
+
+def plot_fit_steps(x, y, history, frames=4):
+    """Stills of a run, for pages that cannot play an animation: the points and the line at
+    `frames` steps, chosen as `animate_fit` chooses its frames."""
+    steps = frame_steps(history, frames)
+    fig, axes = plt.subplots(1, len(steps), figsize=(2.3 * len(steps), 2.3), dpi=80,
+                             sharey=True, squeeze=False, layout="constrained")  # fmt: skip
+    x0 = np.asarray(x)[:, 0]
+    order = np.argsort(x0)
+    for ax, step in zip(axes[0], steps, strict=True):
+        ax.scatter(x0, np.asarray(y), s=6, color="tab:orange")
+        ax.plot(x0[order], np.asarray(x)[order] @ history.a[step], color="tab:blue")
+        ax.set_title(f"step {step}: loss {history.loss[step]:.3f}", fontsize=9)
+        ax.set_xlabel("x[:, 0]")
+    axes[0, 0].set_ylabel("y")
+    return fig
 
 
 def plot_runs(x, y, runs, window=WINDOW):

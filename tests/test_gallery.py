@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lesson2.folders import class_folders
-from lesson2.gallery import plot_statuses, show_files, show_samples
+from lesson2.gallery import plot_statuses, sample_files, show_files, show_samples
 from lesson2.shapes import draw_dataset
 
 
@@ -83,3 +83,12 @@ def test_pictures_are_shown_upright(tmp_path):
     fig = show_files([tmp_path / "c" / "rotated.jpg"], ncols=1)
     assert fig.axes[0].images[0].get_array().shape[:2] == (40, 20)
     plt.close(fig)
+
+
+def test_sample_files_are_fixed_by_the_seed(dataset):
+    samples = sample_files(dataset, n=3, seed=1)
+    assert samples == sample_files(dataset, n=3, seed=1)
+    assert [folder.name for folder in samples] == ["circle", "square", "triangle"]
+    for folder, files in samples.items():
+        assert len(set(files)) == 3 and all(f.parent == folder for f in files)
+    assert sample_files(dataset, n=3, seed=2) != samples

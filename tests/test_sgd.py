@@ -215,8 +215,41 @@ def test_animations_stay_small_enough_for_a_notebook(data):
         animation = animate(x, y, history)
         assert isinstance(animation, FuncAnimation)
         html = animation.to_jshtml()
-        assert html.count("data:image/png;base64") == 20  # 20 frames: first, last and between
-        assert len(html) < 1_000_000
+        assert html.count("data:image/png;base64") == 10  # 10 frames: first, last and between
+        assert len(html) < 300_000  # bytes saved in the notebook, per animation
+
+
+@pytest.mark.parametrize(("steps", "frames"), [(100, 10), (100, 4), (60, 12), (5, 10), (1, 3)])
+def test_frames_run_from_first_to_last_step_densest_early(data, steps, frames):
+    x, y = data
+    chosen = sgd_plots.frame_steps(fit(x, y, steps=steps), frames)
+    assert len(chosen) == min(frames, steps + 1)
+    assert chosen[0] == 0 and chosen[-1] == steps and np.all(np.diff(chosen) > 0)
+    assert np.all(np.diff(np.diff(chosen)) >= 0)  # gaps never shrink: the early steps, close up
+
+
+def test_stills_show_the_line_and_loss_at_the_frames(data):
+    x, y = data
+    history = fit(x, y, steps=100)
+    fig = sgd_plots.plot_fit_steps(x, y, history, frames=4)
+    steps = [0, 4, 21, 100]
+    assert [ax.get_title() for ax in fig.axes] == [
+        f"step {t}: loss {history.loss[t]:.3f}" for t in steps
+    ]
+    for ax, t in zip(fig.axes, steps, strict=True):
+        line_x, line_y = ax.lines[0].get_data()
+        np.testing.assert_allclose(line_y, line_x * history.a[t, 0] + history.a[t, 1], rtol=1e-5)
+    assert history.a[0, 0] < 0 < history.a[-1, 0]  # "starts sloping the wrong way", ends right
+    plt.close(fig)
+
+
+def test_the_lessons_own_lines_make_the_same_x_as_make_data():
+    n, g = 100, torch.Generator().manual_seed(42)
+    x = torch.ones(n, 2)
+    x[:, 0].uniform_(-1.0, 1, generator=g)  # the trailing underscore: filled in place
+    assert torch.equal(x, make_data(n=n, seed=42)[0])
+    a = torch.tensor([3.0, 2.0])
+    torch.testing.assert_close(x @ a, 3 * x[:, 0] + 2)
 
 
 @pytest.mark.slow

@@ -26,9 +26,9 @@ import httpx
 import numpy as np
 import torch
 
-from app.background import background, free_port
 from app.settings import Settings
 from lesson2.inference import load
+from lesson2.launch import background, free_port
 from lesson2.pictures import read_rgb
 from lesson2.shapes import draw_dataset
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from _models import examples, tiny_model
 
-from app.background import serve_in_background
+from lesson2.launch import serve_in_background
 
 ARTIFACTS = (
     Path(__file__).resolve().parents[1] / "artifacts"

@@ -39,14 +39,6 @@ class Settings:
     examples: Path | None = None  # a folder of class folders whose first pictures the page shows
 
     def __post_init__(self):
-        if self.model is None:
-            raise SettingsError(
-                f"{PREFIX}MODEL is not set: point it at the .onnx file `lesson2 export` wrote, "
-                f"e.g. {PREFIX}MODEL=models/shapes.onnx uvicorn --factory app.main:create_app"
-            )
-        object.__setattr__(self, "model", Path(self.model).expanduser())  # frozen: set once here
-        if self.examples is not None:
-            object.__setattr__(self, "examples", Path(self.examples).expanduser())
         for name in ("max_upload_mb", "port", "workers", "max_batch", "max_pixels"):
             if getattr(self, name) <= 0:
                 raise SettingsError(
@@ -59,6 +51,14 @@ class Settings:
                 f"{PREFIX}EXAMPLES={self.examples} is not a folder: point it at a folder of "
                 "class subfolders, or leave it unset"
             )
+        if self.model is None:
+            raise SettingsError(
+                f"{PREFIX}MODEL is not set: point it at the .onnx file `lesson2 export` wrote, "
+                f"e.g. {PREFIX}MODEL=models/shapes.onnx uvicorn --factory app.main:create_app"
+            )
+        object.__setattr__(self, "model", Path(self.model).expanduser())  # frozen: set once here
+        if self.examples is not None:
+            object.__setattr__(self, "examples", Path(self.examples).expanduser())
 
     @property
     def max_upload_bytes(self):

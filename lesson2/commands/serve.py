@@ -46,10 +46,10 @@ def _free(host, port):
 def onnx_for(model):
     """The .onnx file to serve for `model`: itself, or a .pkl's export (made when missing/stale)."""
     model = Path(model).expanduser()
-    if model.suffix != ".pkl":
-        return model
+    if model.suffix != ".pkl" or not model.is_file():
+        return model  # Model.load names what is wrong
     onnx = model.with_suffix(".onnx")
-    if model.is_file() and (not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime):
+    if (not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime):
         from lesson2.commands.export import export
 
         print(f"exporting {model.name} to {onnx.name} for the app")
@@ -73,10 +73,9 @@ def run(*, model=None, host=None, port=None, examples=None, workers=None):
     import uvicorn
 
     from lesson2.app.main import create_app
-    from lesson2.app.model import Model
+    from lesson2.app.model import Model, ModelFileError
     from lesson2.app.settings import Settings, SettingsError
     from lesson2.deploy import ExportError
-    from lesson2.inference import ModelFileError
 
     model, examples = _defaults(model, examples)
     try:

@@ -80,4 +80,6 @@ def draw_near(shape, seed=0, size=224):
 
 def near_shapes(n=40, size=224, shapes=NEAR):
     """[(shape, RGB image)]: `n` pictures, cycling through `shapes`."""
-    return [(shapes[i % len(shapes)], draw_near(shapes[i % len(shapes)], i, size)) for i in range(n)]
+    return [
+        (shapes[i % len(shapes)], draw_near(shapes[i % len(shapes)], i, size)) for i in range(n)
+    ]

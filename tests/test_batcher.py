@@ -9,8 +9,6 @@ import pytest
 from app.batcher import Batcher
 
 
-
-
 def test_requests_waiting_for_a_busy_worker_share_one_batch():
     release, started = threading.Event(), threading.Event()
 
@@ -44,8 +42,6 @@ def test_batch_errors_reach_every_waiting_request():
             )
 
     assert [str(e) for e in anyio.run(scenario)] == ["model broke", "model broke"]
-
-
 
 
 @pytest.mark.parametrize("returned", [[], [1], [1, 2, 3]])

@@ -6,8 +6,6 @@ from app.settings import Settings, SettingsError
 from lesson2.cli import main as cli
 
 
-
-
 def test_settings_from_environment(tmp_path):
     env = {
         "LESSON2_MODEL": str(tmp_path / "m.pkl"), "LESSON2_PORT": "8123",

@@ -16,8 +16,6 @@ def settings(tiny_onnx):
     return Settings(model=tiny_onnx, max_upload_mb=MAX_MB, workers=1)
 
 
-
-
 def run_asgi(app, headers, chunks):
     """Send a request straight to the ASGI app; returns (status, body, chunks the app pulled)."""
     pulled, sent = 0, []
@@ -70,5 +68,3 @@ def test_declared_length_over_the_limit_is_refused_before_reading(settings):
     headers = {"content-type": "multipart/form-data; boundary=x", "content-length": str(2**40)}
     status, _, pulled = run_asgi(app, headers, endless_upload())
     assert status == 413 and pulled == 0
-
-

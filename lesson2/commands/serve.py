@@ -49,7 +49,7 @@ def onnx_for(model):
     if model.suffix != ".pkl" or not model.is_file():
         return model  # Model.load names what is wrong
     onnx = model.with_suffix(".onnx")
-    if (not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime):
+    if not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime:
         from lesson2.commands.export import export
 
         print(f"exporting {model.name} to {onnx.name} for the app")

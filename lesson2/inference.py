@@ -28,7 +28,7 @@ from lesson2.app.model import Model, Prediction, sniff
 from lesson2.app.model import ModelFileError as OnnxFileError
 from lesson2.pictures import MAX_PIXELS, read_rgb
 
-__all__ = ["ModelFileError", "Prediction", "load", "predict", "predict_batch"]
+__all__ = ["ModelFileError", "Prediction", "TorchModel", "load", "predict", "predict_batch"]
 
 LIBRARIES = ("fastai", "fastcore", "torch", "timm")  # what an exported learner's pickle refers to
 
@@ -178,3 +178,21 @@ def predict_batch(model, images, max_pixels=MAX_PIXELS):
 def predict(model, image, max_pixels=MAX_PIXELS):
     """The Prediction for one image: a path, bytes or a PIL image in any mode."""
     return predict_batch(model, [image], max_pixels)[0]
+
+
+class TorchModel:
+    """A learner with the interface of app.model.Model: the app's torch-serving path, kept to
+    compare the ONNX app against (benchmarks/bench_serve.py). No out-of-domain statistics."""
+
+    threshold = None  # no out-of-domain statistics
+
+    def __init__(self, learn):
+        self.learn, self.vocab = learn, [str(v) for v in learn.dls.vocab]
+
+    @classmethod
+    def load(cls, path, threads=1):
+        torch.set_num_threads(threads)
+        return cls(load(path))
+
+    def predict_batch(self, imgs):
+        return predict_batch(self.learn, imgs)

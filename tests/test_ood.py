@@ -42,7 +42,7 @@ def test_auroc_and_tradeoff():
     assert ood.auroc([1, 2, 3], [4, 5]) == 1.0
     assert ood.auroc([4, 5], [1, 2, 3]) == 0.0
     assert ood.auroc([1, 2], [1, 2]) == 0.5
-    thresholds, flagged, caught = ood.tradeoff([1, 2, 3, 4], [3, 5, 6])
+    _, flagged, caught = ood.tradeoff([1, 2, 3, 4], [3, 5, 6])
     assert flagged[0] == caught[0] == 1.0 and flagged[-1] == caught[-1] == 0.0
     assert (np.diff(flagged) <= 0).all() and (np.diff(caught) <= 0).all()
 

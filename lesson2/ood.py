@@ -39,7 +39,11 @@ class OODStats:
     def with_threshold(self, valid_scores, flagged=FLAGGED):
         """These statistics with the threshold that flags at most `flagged` of `valid_scores`."""
         valid_scores = np.asarray(valid_scores, dtype=np.float64)
-        threshold = float(np.quantile(valid_scores, 1 - flagged, method="higher"))
+        kept = np.quantile(valid_scores, 1 - flagged, method="higher")  # the highest one kept
+        above = valid_scores[valid_scores > kept]
+        # halfway to the next score: the same pictures scored by another runtime (float32
+        # rounding) land on the same side
+        threshold = float((kept + above.min()) / 2 if len(above) else kept * 1.01)
         share = float((valid_scores > threshold).mean())
         return replace(self, threshold=threshold, flagged=share)
 

@@ -97,3 +97,10 @@ def test_real_photos_are_out_of_domain(onnx_model, valid_scores):
 def test_near_domain_shapes_score_higher_than_the_classes(onnx_model, valid_scores):
     scores = [onnx_model.predict(img).ood_score for _, img in near_shapes(40, size=64)]
     assert ood.auroc(valid_scores, scores) >= 0.75
+
+
+@pytest.mark.slow
+def test_the_onnx_scored_validation_pictures_respect_the_threshold(onnx_model, valid_scores):
+    """Regression: the threshold sat exactly on one picture's torch score, and the ONNX score of
+    that picture came out a hair above it, flagging more than 5%."""
+    assert (valid_scores > onnx_model.threshold).mean() <= 0.05

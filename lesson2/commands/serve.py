@@ -75,7 +75,6 @@ def run(*, model=None, host=None, port=None, examples=None, workers=None):
     from lesson2.app.main import create_app
     from lesson2.app.model import Model, ModelFileError
     from lesson2.app.settings import Settings, SettingsError
-    from lesson2.deploy import ExportError
 
     model, examples = _defaults(model, examples)
     try:
@@ -84,7 +83,7 @@ def run(*, model=None, host=None, port=None, examples=None, workers=None):
         )  # fmt: skip
         settings = dataclasses.replace(settings, model=onnx_for(settings.model))
         loaded = Model.load(settings.model, settings.threads)  # a bad file: one clear line
-    except (SettingsError, ModelFileError, ExportError, FileNotFoundError) as e:
+    except (SettingsError, ModelFileError, ValueError, FileNotFoundError) as e:  # ExportError too
         print(f"lesson2 serve: {e}", file=sys.stderr)
         return 2
     problem = _free(settings.host, settings.port)

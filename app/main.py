@@ -35,10 +35,8 @@ STATIC = Path(__file__).parent / "static"
 EXAMPLES_PER_CLASS = 3  # thumbnails per class on the page
 # The page may load its own files and show pictures the user picked (blob:); nothing else.
 CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'"
+SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}  # examples browsers can show
 log = logging.getLogger("lesson2.app")
-
-
-SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}  # what browsers show
 
 
 def find_examples(folder, labels, per_class=EXAMPLES_PER_CLASS):

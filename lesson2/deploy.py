@@ -16,7 +16,6 @@ import json
 import warnings
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 from fastai.vision.all import (
@@ -91,8 +90,21 @@ class Deployable(torch.nn.Module):
         return probs, d2.min(dim=1).values.sqrt()
 
 
+def _check_softmax(learn):
+    """The graph ends in a softmax: refuse learners whose loss turns outputs into probabilities
+    another way (multi-label sigmoid, say)."""
+    logits = torch.linspace(-2, 2, 12).reshape(4, 3)
+    activation = getattr(learn.loss_func, "activation", None)
+    if activation is None or not torch.allclose(activation(logits), logits.softmax(-1)):
+        raise ExportError(
+            f"the learner's loss {type(learn.loss_func).__name__} does not end in a softmax: "
+            "only single-label classifiers (CrossEntropyLossFlat) can be exported"
+        )
+
+
 def cpu_model(learn):
     """A float32 copy of the learner's network on the CPU, in evaluation mode."""
+    _check_softmax(learn)
     model = copy.deepcopy(learn.model).cpu().float().eval()
     if not isinstance(model, torch.nn.Sequential) or len(model) != 2:
         raise ExportError(
@@ -173,17 +185,3 @@ def export_onnx(learn, dest, train_files=None, valid_files=None):
 
 def _path(f):
     return Path(f).expanduser()
-
-
-def check_export(learn, path, files, atol=1e-3):
-    """The largest probability difference between `learn.predict` and the ONNX file on `files`."""
-    from lesson2.app.model import Model
-    from lesson2.pictures import read_rgb
-
-    model = Model.load(path)
-    worst = 0.0
-    for f in files:
-        _, _, probs = learn.predict(f)
-        pred = model.predict(read_rgb(f))
-        worst = max(worst, float(np.abs(np.array(list(pred.probs.values())) - probs.numpy()).max()))
-    return worst

@@ -96,3 +96,22 @@ def test_the_app_alone_serves_the_model_like_learn_predict(
             assert isinstance(body["in_domain"], bool)
     command = shlex.join(map(str, uvicorn_command(python)))
     assert "app.main:create_app" in command
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_the_app_as_lesson2_app_not_as_a_top_level_app(tmp_path):
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-3000:]
+    import zipfile
+
+    (wheel,) = tmp_path.glob("lesson2-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.startswith("lesson2-")}
+    assert tops == {"lesson2"}
+    for needed in ("main.py", "pictures.py", "static/index.html", "requirements.txt"):
+        assert f"lesson2/app/{needed}" in names
+    assert "lesson2/js/collect_urls.js" in names

@@ -93,3 +93,17 @@ def test_export_explains_what_is_wrong(tmp_path, capsys):
 def test_export_needs_the_pictures_when_they_moved(tiny_model_path, tmp_path, capsys):
     assert cli(["export", str(tiny_model_path), "--data", str(tmp_path / "gone")]) == 2
     assert "--data FOLDER" in capsys.readouterr().err
+
+
+def test_only_softmax_classifiers_are_exported(tiny_learn):
+    from fastai.losses import BCEWithLogitsLossFlat
+
+    from lesson2.deploy import ExportError, cpu_model
+
+    loss = tiny_learn.loss_func
+    tiny_learn.loss_func = BCEWithLogitsLossFlat()
+    try:
+        with pytest.raises(ExportError, match="does not end in a softmax"):
+            cpu_model(tiny_learn)
+    finally:
+        tiny_learn.loss_func = loss

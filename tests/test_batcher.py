@@ -5,6 +5,7 @@ import threading
 
 import anyio
 import pytest
+from _run import run_async
 
 from app.batcher import Batcher
 
@@ -26,7 +27,7 @@ def test_requests_waiting_for_a_busy_worker_share_one_batch():
             release.set()
             return await first, await asyncio.gather(*rest), batcher.batch_sizes
 
-    first, rest, sizes = anyio.run(scenario)
+    first, rest, sizes = run_async(scenario)
     assert (first, rest) == (0, [2, 4, 6, 8, 10, 12])
     assert sizes == {1: 1, 4: 1, 2: 1}  # alone, then the queue in batches of at most max_batch
 
@@ -41,7 +42,7 @@ def test_batch_errors_reach_every_waiting_request():
                 batcher.submit(1), batcher.submit(2), return_exceptions=True
             )
 
-    assert [str(e) for e in anyio.run(scenario)] == ["model broke", "model broke"]
+    assert [str(e) for e in run_async(scenario)] == ["model broke", "model broke"]
 
 
 @pytest.mark.parametrize("returned", [[], [1], [1, 2, 3]])
@@ -63,7 +64,7 @@ def test_a_wrong_number_of_results_fails_every_request_and_the_worker_lives_on(r
                 later = await batcher.submit(3)  # the same worker, still alive
             return first, later
 
-    first, later = anyio.run(scenario)
+    first, later = run_async(scenario)
     assert len(first) == 2 and all(isinstance(e, RuntimeError) for e in first)
     assert "returned" in str(first[0]) and "results for" in str(first[0])
     assert later == 30

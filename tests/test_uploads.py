@@ -2,8 +2,8 @@
 
 import json
 
-import anyio
 import pytest
+from _run import run_async
 
 from app.main import create_app
 from app.settings import Settings
@@ -39,7 +39,7 @@ def run_asgi(app, headers, chunks):
             }  # fmt: skip
             await app(scope, receive, send)
 
-    anyio.run(call)
+    run_async(call)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, json.loads(body), pulled

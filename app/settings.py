@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from starlette.config import Config
+
 PREFIX = "LESSON2_"
 NOT_SETTINGS = {"LESSON2_DATA"}  # LESSON2_* variables that belong to the rest of lesson2
 
@@ -81,20 +83,25 @@ class Settings:
         if unknown:
             names = ", ".join(PREFIX + n.upper() for n in known)
             raise SettingsError(f"unknown setting {', '.join(unknown)}: the app reads {names}")
-        values = {}
-        for name, f in known.items():
-            raw = environ.get(PREFIX + name.upper())
-            if raw is not None and raw.strip() != "":
-                values[name] = _cast(PREFIX + name.upper(), raw.strip(), f.type)
+        config = Config(environ=environ)  # Starlette's typed reads: config(KEY, cast=int)
+        values = {
+            name: _read(config, PREFIX + name.upper(), f.type)
+            for name, f in known.items()
+            if environ.get(PREFIX + name.upper(), "").strip()  # unset or blank: the default
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
 
-def _cast(name, raw, kind):
-    """`raw` as the type a field declares, or a SettingsError that says what was expected."""
-    if kind not in (int, float, str):
-        return Path(raw).expanduser()
+def _path(raw):
+    return Path(raw.strip()).expanduser()
+
+
+def _read(config, key, kind):
+    """The variable `key` as the type a field declares, or a SettingsError saying what it wanted."""
+    cast = {int: int, float: float, str: str.strip}.get(kind, _path)
     try:
-        return kind(raw)
+        return config(key, cast=cast)
     except ValueError as e:
-        raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from e
+        expected = getattr(kind, "__name__", "path")
+        raise SettingsError(f"{key}={config(key).strip()!r} is not a valid {expected}") from e

@@ -1,6 +1,6 @@
 """Micro-batching: requests that arrive while the model is busy share one forward pass.
 
-    batcher = Batcher(lambda imgs: predict_batch(learn, imgs), workers=2, max_batch=16)
+    batcher = Batcher(model.predict_batch, workers=2, max_batch=16)
     async with batcher:                    # starts `workers` loops; stops them on exit
         pred = await batcher.submit(img)   # from any number of concurrent requests
 
@@ -58,12 +58,16 @@ class Batcher:
         items = [item for item, _ in batch]
         self.batch_sizes[len(items)] += 1
         try:
-            results = await anyio.to_thread.run_sync(self.fn, items, limiter=self.limiter)
+            results = list(await anyio.to_thread.run_sync(self.fn, items, limiter=self.limiter))
+            if len(results) != len(items):
+                raise RuntimeError(
+                    f"the batch function returned {len(results)} results for {len(items)} items"
+                )
         except Exception as e:  # noqa: BLE001 -- not swallowed: every waiting request re-raises it
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(e)
-            return
+            return  # the worker lives on for the next batch
         for (_, fut), result in zip(batch, results, strict=True):
             if not fut.done():
                 fut.set_result(result)

@@ -1,51 +1,61 @@
-"""The lesson's web app: upload a picture, get the label and every class's probability.
+"""The lesson's web app: upload a picture, get the label, every class's probability, and whether
+the picture looks like anything the model knows.
 
-    uvicorn --factory app.main:create_app            # settings from LESSON2_* variables
-    lesson2 serve --model models/shapes.pkl          # the same, from the command line
+    LESSON2_MODEL=models/shapes.onnx uvicorn --factory app.main:create_app   # alone, from the repo
+    lesson2 serve --model models/shapes.pkl          # the same, exporting the learner first
     app = create_app(Settings(model=path))           # tests: TestClient(app) or a real uvicorn
 
-Routes: `GET /` the page, `POST /api/predict` (multipart field `file`), `GET /api/labels`,
+Routes: `GET /` the page, `POST /api/predict` (multipart field `file`), `POST /analyze` (the same
+for course-v3's deployment starter: `{"result": label, ...}`), `GET /api/labels`,
 `GET /api/health`, `GET /api/examples` and `GET /examples/{n}` (pictures to try). The model is
-loaded once, in the lifespan; predictions run in worker threads so the event loop never waits
-on the model. Nothing a user sends is ever unpickled, and no route fetches a URL.
+an ONNX file run by onnxruntime, loaded once, in the lifespan; predictions run in worker threads
+so the event loop never waits on the model. Nothing a user sends is ever unpickled, and no route
+fetches a URL.
 """
 
 import logging
 import time
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 
 import anyio.to_thread
-import torch
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app.batcher import Batcher
-from app.settings import Settings
-from app.uploads import read_upload
-from lesson2.folders import IMAGE_SUFFIXES, class_folders
-from lesson2.inference import load, predict_batch
-from lesson2.pictures import ImageError, NotAnImage, read_rgb
+from .batcher import Batcher
+from .model import Model
+from .pictures import ImageError, NotAnImage, read_rgb
+from .settings import Settings
+from .uploads import read_upload
 
 STATIC = Path(__file__).parent / "static"
 EXAMPLES_PER_CLASS = 3  # thumbnails per class on the page
 # The page may load its own files and show pictures the user picked (blob:); nothing else.
 CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'"
+SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}  # examples browsers can show
 log = logging.getLogger("lesson2.app")
 
 
-def find_examples(folder, per_class=EXAMPLES_PER_CLASS):
-    """[(label, path)] for the first few pictures of each class subfolder of `folder`."""
+def find_examples(folder, labels, per_class=EXAMPLES_PER_CLASS):
+    """[(label, path)] for the first few pictures in `folder`/<label>/ for each of `labels`.
+
+    What a dataset folder is belongs to lesson2.folders, but the app must run without lesson2:
+    this listing stays minimal (the model's own labels, visible picture files) and serves only
+    files it found at startup."""
     if folder is None:
         return []
     found = []
-    for class_dir in class_folders(folder):
-        files = sorted(f for f in class_dir.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-        found += [(class_dir.name, f) for f in files[:per_class]]
+    for label in labels:
+        class_dir = Path(folder) / label
+        if class_dir.is_dir():
+            files = sorted(
+                f for f in class_dir.iterdir()
+                if f.suffix.lower() in SUFFIXES and not f.name.startswith(".") and f.is_file()
+            )  # fmt: skip
+            found += [(label, f) for f in files[:per_class]]
     return found
 
 
@@ -56,7 +66,8 @@ async def homepage(request):
     return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
 
 
-async def predict(request):
+async def classify(request):
+    """The upload's prediction as a dict: label, probs, in_domain, ood_score, seconds."""
     start = time.perf_counter()
     state = request.state
     data = await read_upload(request, state.settings.max_upload_bytes)
@@ -64,8 +75,22 @@ async def predict(request):
         read_rgb, data, state.settings.max_pixels, limiter=state.batcher.limiter
     )
     pred = await state.batcher.submit(img)
-    seconds = time.perf_counter() - start
-    return JSONResponse({"label": pred.label, "probs": pred.probs, "seconds": seconds})
+    return {
+        "label": pred.label,
+        "probs": pred.probs,
+        "in_domain": pred.in_domain,
+        "ood_score": pred.ood_score,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+async def predict(request):
+    return JSONResponse(await classify(request))
+
+
+async def analyze(request):
+    """course-v3's starter (client.js) posts field `file` here and shows `result`."""
+    return JSONResponse({"result": (answer := await classify(request))["label"], **answer})
 
 
 async def labels(request):
@@ -80,7 +105,8 @@ async def health(request):
             "model": state.settings.model.name,
             "labels": state.vocab,
             "workers": state.settings.workers,
-            "torch_threads": torch.get_num_threads(),
+            "threads": state.settings.threads,
+            "ood_threshold": state.model.threshold,
             "batch_sizes": {str(k): v for k, v in sorted(state.batch_sizes.items())},
         }
     )
@@ -108,6 +134,7 @@ async def example(request):
 routes = [
     Route("/", homepage),
     Route("/api/predict", predict, methods=["POST"]),
+    Route("/analyze", analyze, methods=["POST"]),
     Route("/api/labels", labels),
     Route("/api/health", health),
     Route("/api/examples", examples),
@@ -148,31 +175,26 @@ exception_handlers = {HTTPException: http_error, ImageError: image_error, Except
 
 @asynccontextmanager
 async def lifespan(app):
-    settings, learn = app.state.settings, app.state.learn
-    if learn is None:
-        learn = await anyio.to_thread.run_sync(load, settings.model)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings.torch_threads)
-    batch = partial(predict_batch, learn, max_pixels=settings.max_pixels)
-    batcher = Batcher(batch, workers=settings.workers, max_batch=settings.max_batch)
-    try:
-        async with batcher:
-            yield {
-                "settings": settings,
-                "batcher": batcher,
-                "batch_sizes": batcher.batch_sizes,
-                "vocab": [str(v) for v in learn.dls.vocab],
-                "examples": find_examples(settings.examples),
-            }
-    finally:
-        torch.set_num_threads(threads)
+    settings, model = app.state.settings, app.state.model
+    if model is None:
+        model = await anyio.to_thread.run_sync(Model.load, settings.model, settings.threads)
+    batcher = Batcher(model.predict_batch, workers=settings.workers, max_batch=settings.max_batch)
+    async with batcher:
+        yield {
+            "settings": settings,
+            "model": model,
+            "batcher": batcher,
+            "batch_sizes": batcher.batch_sizes,
+            "vocab": model.vocab,
+            "examples": find_examples(settings.examples, model.vocab),
+        }
 
 
-def create_app(settings=None, learn=None):
+def create_app(settings=None, model=None):
     """The Starlette app for `settings` (default: from the environment).
 
-    `learn`, a learner already loaded from settings.model, saves loading it a second time."""
+    `model`, an app.model.Model already loaded from settings.model, saves loading it twice."""
     app = Starlette(routes=routes, exception_handlers=exception_handlers, lifespan=lifespan)
     app.state.settings = settings or Settings.from_env()
-    app.state.learn = learn
+    app.state.model = model
     return app

@@ -1,9 +1,9 @@
 """The web app's settings: every knob, read from environment variables in one place.
 
-    LESSON2_MODEL=~/.lesson2/models/shapes.pkl LESSON2_PORT=8000 lesson2 serve
+    LESSON2_MODEL=models/shapes.onnx LESSON2_WORKERS=2 uvicorn --factory app.main:create_app
     from app.settings import Settings
-    settings = Settings.from_env()                  # a SettingsError names any bad value
-    settings = Settings(model=Path("export.pkl"))   # tests build theirs directly
+    settings = Settings.from_env()                   # a SettingsError names any bad value
+    settings = Settings(model=Path("shapes.onnx"))   # tests build theirs directly
 
 Unknown LESSON2_* names are errors too, so a typo does not silently fall back to a default.
 """
@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lesson2.paths import data_dir
+from starlette.config import Config
 
 PREFIX = "LESSON2_"
 NOT_SETTINGS = {"LESSON2_DATA"}  # LESSON2_* variables that belong to the rest of lesson2
@@ -23,16 +23,6 @@ def cores():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-def default_model():
-    return data_dir() / "models" / "shapes.pkl"
-
-
-def default_examples():
-    """The offline demo dataset when it has been built, else no examples."""
-    path = data_dir() / "shapes"
-    return path if path.is_dir() else None
-
-
 class SettingsError(ValueError):
     """An environment variable holds a value the app cannot use."""
 
@@ -41,14 +31,14 @@ class SettingsError(ValueError):
 class Settings:
     """What the app serves and how; each field is read from LESSON2_<NAME>."""
 
-    model: Path = field(default_factory=default_model)  # the exported learner (.pkl) to serve
+    model: Path | None = None  # the .onnx file `lesson2 export` wrote (required)
     max_upload_mb: float = 10.0  # larger uploads are refused with 413 before they are read
     host: str = "127.0.0.1"  # 0.0.0.0 makes the app reachable from other machines
     port: int = 8000
-    workers: int = field(default_factory=cores)  # inference threads; torch gets cores // workers
+    workers: int = field(default_factory=cores)  # requests classified at once, each in a thread
     max_batch: int = 16  # requests waiting together are classified in one forward pass
     max_pixels: int = 40_000_000  # bigger images are refused: a guard against decompression bombs
-    examples: Path | None = field(default_factory=default_examples)  # class folders to try
+    examples: Path | None = None  # a folder of class folders whose first pictures the page shows
 
     def __post_init__(self):
         for name in ("max_upload_mb", "port", "workers", "max_batch", "max_pixels"):
@@ -63,14 +53,22 @@ class Settings:
                 f"{PREFIX}EXAMPLES={self.examples} is not a folder: point it at a folder of "
                 "class subfolders, or leave it unset"
             )
+        if self.model is None:
+            raise SettingsError(
+                f"{PREFIX}MODEL is not set: point it at the .onnx file `lesson2 export` wrote, "
+                f"e.g. {PREFIX}MODEL=models/shapes.onnx uvicorn --factory app.main:create_app"
+            )
+        object.__setattr__(self, "model", Path(self.model).expanduser())  # frozen: set once here
+        if self.examples is not None:
+            object.__setattr__(self, "examples", Path(self.examples).expanduser())
 
     @property
     def max_upload_bytes(self):
         return int(self.max_upload_mb * 1024 * 1024)
 
     @property
-    def torch_threads(self):
-        """Torch threads per worker: workers x threads fill the cores without oversubscribing."""
+    def threads(self):
+        """onnxruntime threads per request: workers x threads fill the cores, no more."""
         return max(1, cores() // self.workers)
 
     @classmethod
@@ -85,20 +83,25 @@ class Settings:
         if unknown:
             names = ", ".join(PREFIX + n.upper() for n in known)
             raise SettingsError(f"unknown setting {', '.join(unknown)}: the app reads {names}")
-        values = {}
-        for name, f in known.items():
-            raw = environ.get(PREFIX + name.upper())
-            if raw is not None and raw.strip() != "":
-                values[name] = _cast(PREFIX + name.upper(), raw.strip(), f.type)
+        config = Config(environ=environ)  # Starlette's typed reads: config(KEY, cast=int)
+        values = {
+            name: _read(config, PREFIX + name.upper(), f.type)
+            for name, f in known.items()
+            if environ.get(PREFIX + name.upper(), "").strip()  # unset or blank: the default
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
 
-def _cast(name, raw, kind):
-    """`raw` as the type a field declares, or a SettingsError that says what was expected."""
-    if kind not in (int, float, str):
-        return Path(raw).expanduser()
+def _path(raw):
+    return Path(raw.strip()).expanduser()
+
+
+def _read(config, key, kind):
+    """The variable `key` as the type a field declares, or a SettingsError saying what it wanted."""
+    cast = {int: int, float: float, str: str.strip}.get(kind, _path)
     try:
-        return kind(raw)
+        return config(key, cast=cast)
     except ValueError as e:
-        raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from e
+        expected = getattr(kind, "__name__", "path")
+        raise SettingsError(f"{key}={config(key).strip()!r} is not a valid {expected}") from e

@@ -1,13 +1,17 @@
-"""Loads an exported learner and classifies images with it: the lesson's production step.
+"""Loads a model and classifies images with it: the lesson's production step.
 
     from lesson2.inference import load, predict, predict_batch
-    learn = load("models/shapes.pkl")          # on the CPU; clear errors for a wrong file
-    pred = predict(learn, "circle.jpg")        # a path, bytes or a PIL image, in any mode
+    model = load("models/shapes.onnx")         # what the app serves: onnxruntime, no torch
+    pred = predict(model, "circle.jpg")        # a path, bytes or a PIL image, in any mode
     pred.label, pred.probs, pred.seconds       # 'circle', {'circle': 0.97, ...}, 0.012
+    pred.in_domain, pred.ood_score             # False, 212.4 for a photo of a cat
+    learn = load("models/shapes.pkl")          # the fastai learner itself, on the CPU
     preds = predict_batch(learn, [a, b, c])    # one forward pass for many images
 
-An exported learner is a pickle, and unpickling runs code: only `load` model files you made or
-trust, never a file a user uploaded. Images are only ever decoded, never unpickled.
+An ONNX file made by `lesson2 export` carries the out-of-domain statistics; a learner does not,
+so its predictions say `in_domain=None` (export it to know). An exported learner is a pickle,
+and unpickling runs code: only `load` .pkl files you made or trust, never a file a user
+uploaded. Images are only ever decoded, never unpickled.
 """
 
 import pickle
@@ -15,31 +19,22 @@ import threading
 import time
 import types
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from fastai.learner import Learner, load_learner
 
+from lesson2.app.model import Model, Prediction, sniff
+from lesson2.app.model import ModelFileError as OnnxFileError
 from lesson2.pictures import MAX_PIXELS, read_rgb
+
+__all__ = ["ModelFileError", "Prediction", "TorchModel", "load", "predict", "predict_batch"]
 
 LIBRARIES = ("fastai", "fastcore", "torch", "timm")  # what an exported learner's pickle refers to
 
 
-class ModelFileError(Exception):
-    """The model file is missing, is not an exported learner, or needs other library versions."""
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The predicted label, the probability of every class in vocab order, and seconds taken."""
-
-    label: str
-    probs: dict
-    seconds: float
-
-    def to_dict(self):
-        return {"label": self.label, "probs": self.probs, "seconds": self.seconds}
+class ModelFileError(OnnxFileError):
+    """The model file is missing, is not a model, or needs other library versions."""
 
 
 # ---- loading a model -------------------------------------------------------------------------
@@ -93,27 +88,22 @@ def check_model_header(path):
         head = f.read(512)
     if head.startswith((b"PK\x03\x04", b"\x80")):  # torch's zip format, or a bare pickle
         return
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not head:
-        why = "is empty: the download or the export did not finish; make the file again"
-    elif text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")):
-        why = (
-            "is an HTML page, not a model: the download probably failed (a login, error or "
-            "'file too large to scan' page was saved instead). Download the file itself again"
-        )
-    elif text.startswith(b"version https://git-lfs"):
-        why = "is a Git LFS pointer, not the model: run `git lfs pull` to fetch the real file"
-    else:
-        why = (
-            f"is not an exported fastai learner (it starts with {head[:12]!r}): make one with "
-            "learn.export() or `lesson2 train`"
-        )
+    why = sniff(path, head) or (
+        f"is not an exported fastai learner (it starts with {head[:12]!r}): make one with "
+        "learn.export() or `lesson2 train`"
+    )
     raise ModelFileError(f"{path} {why}")
 
 
-def load(path):
-    """The learner exported to `path`, on the CPU and ready to predict. Trusted files only."""
+def load(path, threads=None):
+    """The model in `path`: an app.model.Model for .onnx, else the fastai learner exported
+    there, on the CPU (trusted files only: unpickling runs code)."""
     path = Path(path).expanduser()
+    if path.suffix == ".onnx":
+        try:
+            return Model.load(path, threads or torch.get_num_threads())
+        except OnnxFileError as e:
+            raise ModelFileError(str(e)) from None
     if not path.is_file():
         where = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise ModelFileError(
@@ -166,12 +156,16 @@ def class_probs(learn, imgs, bs=64):
     return torch.cat(probs)
 
 
-def predict_batch(learn, images, max_pixels=MAX_PIXELS):
-    """A Prediction for each image (path, bytes or PIL image), from one pass through the model."""
+def predict_batch(model, images, max_pixels=MAX_PIXELS):
+    """A Prediction for each image (path, bytes or PIL image), from one pass through `model`
+    (an ONNX Model or a fastai learner, as `load` gives)."""
     start = time.perf_counter()
     imgs = [read_rgb(o, max_pixels) for o in images]
+    if isinstance(model, Model):
+        return model.predict_batch(imgs)
     if not imgs:
         return []
+    learn = model
     probs = class_probs(learn, imgs)
     vocab = [str(v) for v in learn.dls.vocab]
     seconds = time.perf_counter() - start
@@ -181,6 +175,24 @@ def predict_batch(learn, images, max_pixels=MAX_PIXELS):
     ]
 
 
-def predict(learn, image, max_pixels=MAX_PIXELS):
+def predict(model, image, max_pixels=MAX_PIXELS):
     """The Prediction for one image: a path, bytes or a PIL image in any mode."""
-    return predict_batch(learn, [image], max_pixels)[0]
+    return predict_batch(model, [image], max_pixels)[0]
+
+
+class TorchModel:
+    """A learner with the interface of app.model.Model: the app's torch-serving path, kept to
+    compare the ONNX app against (benchmarks/bench_serve.py). No out-of-domain statistics."""
+
+    threshold = None  # no out-of-domain statistics
+
+    def __init__(self, learn):
+        self.learn, self.vocab = learn, [str(v) for v in learn.dls.vocab]
+
+    @classmethod
+    def load(cls, path, threads=1):
+        torch.set_num_threads(threads)
+        return cls(load(path))
+
+    def predict_batch(self, imgs):
+        return predict_batch(self.learn, imgs)

@@ -30,3 +30,40 @@ def page(chromium, tmp_path):
     page = context.new_page()
     yield page
     context.close()
+
+
+# ---- the tiny model, shared by the inference, deploy and app tests (built once a session) ----
+# Named tiny_* so that no test file's own `learn` fixture (test_train.py) is shadowed.
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory):
+    """The exported learner (.pkl) of tests/_models.py."""
+    from _models import tiny_model
+
+    return tiny_model(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny_learn(tiny_model_path):
+    """That learner, loaded on the CPU."""
+    from lesson2.inference import load
+
+    return load(tiny_model_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_examples(tmp_path_factory):
+    """The folder of drawn shapes the tiny model was trained on (class subfolders)."""
+    from _models import examples
+
+    return examples(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tiny_model_path):
+    """The tiny learner exported to ONNX by `lesson2 export` (its own training folder)."""
+    from lesson2.commands.export import export
+
+    dest = tiny_model_path.with_suffix(".onnx")
+    return dest if dest.exists() else export(tiny_model_path, dest)

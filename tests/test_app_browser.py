@@ -7,8 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 from _models import examples, tiny_model
+from PIL import Image
 
-from app.background import serve_in_background
+from lesson2.launch import serve_in_background
+from lesson2.outsiders import real_photos
 
 ARTIFACTS = (
     Path(__file__).resolve().parents[1] / "artifacts"
@@ -19,7 +21,8 @@ LABELS = {"circle", "square", "triangle"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The base URL of `lesson2 serve` running the tiny model in its own process."""
+    """The base URL of `lesson2 serve` running the tiny model in its own process: given the
+    .pkl, it exports the ONNX file and serves that, on onnxruntime."""
     model, folder = tiny_model(tmp_path_factory), examples(tmp_path_factory)
     with serve_in_background(model, folder, env={"LESSON2_MAX_UPLOAD_MB": str(MAX_MB)}) as url:
         yield url
@@ -141,3 +144,18 @@ def test_concurrent_clients_all_get_answers(server, tmp_path_factory):
     assert all(r.status_code == 200 and r.json()["label"] in LABELS for r in responses)
     batch_sizes = httpx.get(f"{server}/api/health").json()["batch_sizes"]
     assert sum(int(k) * v for k, v in batch_sizes.items()) >= 16
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_cat_photo_gets_none_of_these_instead_of_a_label(server, page, tmp_path):
+    cat = tmp_path / "chelsea.png"
+    real_photos(["chelsea"])["chelsea"].save(cat)
+    page.goto(server)
+    page.set_input_files("#file", cat)
+    page.locator("#result.unknown").wait_for(timeout=30_000)
+    status = page.locator("#status").inner_text()
+    assert status == "This does not look like any of: circle, square, triangle."
+    assert page.locator("#label").is_hidden()
+    assert page.locator("#bars li.top").count() == 0 and len(read_bars(page)) == 3
+    assert Image.open(cat).size == (451, 300)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.background import free_port
+from lesson2.launch import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "03_clean.ipynb"

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from app.background import free_port
+from lesson2.launch import free_port
 from lesson2.localweb import jpeg_bytes
 from lesson2.shapes import draw
 

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
-from _models import examples, tiny_model
 from PIL import Image
 
 from lesson2 import pictures
@@ -21,19 +20,19 @@ from lesson2.shapes import draw
 WHITE = (255, 255, 255)
 
 
-@pytest.fixture(scope="session")
-def model_path(tmp_path_factory):
-    return tiny_model(tmp_path_factory)
+@pytest.fixture(scope="module")
+def model_path(tiny_model_path):
+    return tiny_model_path
 
 
-@pytest.fixture(scope="session")
-def learn(model_path):
-    return load(model_path)
+@pytest.fixture(scope="module")
+def learn(tiny_learn):
+    return tiny_learn
 
 
-@pytest.fixture(scope="session")
-def images(tmp_path_factory):
-    return sorted(examples(tmp_path_factory).glob("*/*.jpg"))
+@pytest.fixture(scope="module")
+def images(tiny_examples):
+    return sorted(tiny_examples.glob("*/*.jpg"))
 
 
 def picture(size=48):
@@ -164,6 +163,32 @@ def test_learner_is_safe_to_share_between_threads(learn, images):
     for a, b in zip(serial, parallel, strict=True):
         for pa, pb in zip(a, b, strict=True):
             np.testing.assert_allclose(list(pa.values()), list(pb.values()), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_onnx_model_predicts_like_the_learner_and_says_whether_in_domain(tiny_onnx, learn, images):
+    model = load(tiny_onnx)
+    preds = predict_batch(model, images[::5])
+    for path, pred in zip(images[::5], preds, strict=True):
+        torch_pred = predict(learn, path)
+        assert pred.label == torch_pred.label
+        np.testing.assert_allclose(
+            list(pred.probs.values()), list(torch_pred.probs.values()), atol=1e-3
+        )
+        assert isinstance(pred.in_domain, bool) and isinstance(pred.ood_score, float)
+        assert torch_pred.in_domain is None  # a learner carries no out-of-domain statistics
+    assert sum(p.in_domain for p in preds) >= 0.8 * len(preds)  # training-like pictures
+
+
+def test_onnx_file_errors_say_what_to_do(tmp_path):
+    page = tmp_path / "model.onnx"
+    page.write_text("<!DOCTYPE html><html>Sign in</html>")
+    with pytest.raises(ModelFileError, match="HTML page"):
+        load(page)
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00\x01 not a protobuf at all" * 10)
+    with pytest.raises(ModelFileError, match="lesson2 export"):
+        load(junk)
 
 
 # ---- image modes: each one a real file, compared with what a person would see ------------------

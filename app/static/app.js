@@ -1,5 +1,5 @@
 // The page's behaviour: take an image (picked, dropped, pasted or an example), show it,
-// POST it to /api/predict, and draw the label and one bar per class.
+// POST it to /api/predict, and draw the label (or "none of these") and one bar per class.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -53,10 +53,18 @@ async function classify(blob, name) {
       setStatus(body.error || `the server answered ${response.status}`, true);
       return;
     }
-    setStatus("This looks like:");
-    $("label").textContent = body.label;
-    $("label").hidden = false;
-    showBars(body.probs, body.label);
+    if (body.in_domain === false) {
+      // The features are far from every class seen in training: no confident label.
+      setStatus(`This does not look like any of: ${Object.keys(body.probs).join(", ")}.`);
+      $("result").classList.add("unknown");
+      $("label").hidden = true;
+    } else {
+      setStatus("This looks like:");
+      $("result").classList.remove("unknown");
+      $("label").textContent = body.label;
+      $("label").hidden = false;
+    }
+    showBars(body.probs, body.in_domain === false ? null : body.label);
     $("timing").textContent = `answered in ${(1000 * body.seconds).toFixed(0)} ms`;
   } catch (err) {
     setStatus(`Could not reach the server (${err.message}): is it still running?`, true);

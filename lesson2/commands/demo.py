@@ -48,4 +48,4 @@ def run(*, host="127.0.0.1", port=8000, retrain=False, epochs=None, size=None, n
     if no_serve:
         return 0
     print("3/3 serving the app")
-    return serve.run(model=model, host=host, port=port, examples=Path(path))
+    return serve.run(model=serve.onnx_for(model), host=host, port=port, examples=Path(path))

@@ -1,14 +1,17 @@
-"""`lesson2 serve`: the web app for an exported model, at http://127.0.0.1:8000 by default.
+"""`lesson2 serve`: the web app for a trained model, at http://127.0.0.1:8000 by default.
 
-    lesson2 serve --model ~/.lesson2/models/shapes.pkl
-    lesson2 serve --model export.pkl --host 0.0.0.0 --port 8080 --examples ~/bears
+    lesson2 serve --model ~/.lesson2/models/shapes.onnx
+    lesson2 serve --model bears.pkl --host 0.0.0.0 --port 8080 --examples ~/bears
 
-Options left out come from LESSON2_MODEL, LESSON2_HOST, LESSON2_PORT, LESSON2_EXAMPLES and the
-other LESSON2_* settings in app/settings.py. Only serve model files you trust: loading one runs
-code from it.
+The app serves the ONNX file `lesson2 export` writes; given a learner (.pkl), this exports it
+first (to the .onnx beside it, unless that one is newer). Options left out come from
+LESSON2_MODEL, LESSON2_HOST, LESSON2_PORT, LESSON2_EXAMPLES and the other LESSON2_* settings in
+app/settings.py. Only export .pkl files you trust: loading one runs code from it.
 """
 
 import argparse
+import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -20,11 +23,11 @@ def add(sub):
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", type=Path, help="the exported learner (.pkl); env LESSON2_MODEL")
+    p.add_argument("--model", type=Path, help="the .onnx (or .pkl) to serve; env LESSON2_MODEL")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--examples", type=Path, help="a folder of class folders to show as examples")
-    p.add_argument("--workers", type=int, help="inference threads (default: one per core)")
+    p.add_argument("--workers", type=int, help="requests classified at once (default: cores)")
     return p
 
 
@@ -40,20 +43,47 @@ def _free(host, port):
     return None
 
 
+def onnx_for(model):
+    """The .onnx file to serve for `model`: itself, or a .pkl's export (made when missing/stale)."""
+    model = Path(model).expanduser()
+    if model.suffix != ".pkl" or not model.is_file():
+        return model  # Model.load names what is wrong
+    onnx = model.with_suffix(".onnx")
+    if not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime:
+        from lesson2.commands.export import export
+
+        print(f"exporting {model.name} to {onnx.name} for the app")
+        export(model, onnx)
+    return onnx
+
+
+def _defaults(model, examples):
+    from lesson2.paths import data_dir
+
+    if model is None and "LESSON2_MODEL" not in os.environ:
+        model = data_dir() / "models" / "shapes.pkl"
+    if examples is None and "LESSON2_EXAMPLES" not in os.environ:
+        demo = data_dir() / "shapes"
+        examples = demo if demo.is_dir() else None
+    return model, examples
+
+
 def run(*, model=None, host=None, port=None, examples=None, workers=None):
     """Serve the app for `model`; options left as None come from the LESSON2_* variables."""
     import uvicorn
 
-    from app.main import create_app
-    from app.settings import Settings, SettingsError
-    from lesson2.inference import ModelFileError, load
+    from lesson2.app.main import create_app
+    from lesson2.app.model import Model, ModelFileError
+    from lesson2.app.settings import Settings, SettingsError
 
+    model, examples = _defaults(model, examples)
     try:
         settings = Settings.from_env(
             model=model, host=host, port=port, examples=examples, workers=workers,
         )  # fmt: skip
-        learn = load(settings.model)  # here, so a bad file is one clear line, not a traceback
-    except (SettingsError, ModelFileError) as e:
+        settings = dataclasses.replace(settings, model=onnx_for(settings.model))
+        loaded = Model.load(settings.model, settings.threads)  # a bad file: one clear line
+    except (SettingsError, ModelFileError, ValueError, FileNotFoundError) as e:  # ExportError too
         print(f"lesson2 serve: {e}", file=sys.stderr)
         return 2
     problem = _free(settings.host, settings.port)
@@ -65,7 +95,7 @@ def run(*, model=None, host=None, port=None, examples=None, workers=None):
         )
         return 2
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    print(f"serving {settings.model.name} ({', '.join(map(str, learn.dls.vocab))})")
+    print(f"serving {settings.model.name} ({', '.join(loaded.vocab)})")
     print(f"open http://{shown}:{settings.port} in a browser (Ctrl+C stops the server)", flush=True)
-    uvicorn.run(create_app(settings, learn), host=settings.host, port=settings.port)
+    uvicorn.run(create_app(settings, loaded), host=settings.host, port=settings.port)
     return 0

@@ -90,12 +90,15 @@ def run(
     train.fit_recipe(learn, plan, lr, pretrained=pretrained)
     seconds = time.perf_counter() - start
     path = train.export(learn, out)
+    from lesson2.deploy import export_onnx  # the file the web app serves, beside the .pkl
+
+    onnx = export_onnx(learn, path.with_suffix(".onnx"))
     _, error, acc = learn.validate()
     print(_clean_summary(learn, data), end="")
     seen = len(dls.train_ds) * (plan.epochs + plan.freeze_epochs)
     print(
         f"error rate {error:.1%} (accuracy {acc:.1%}) after {seconds:.0f} s on "
         f"{train.describe_device(device)}, {seen / seconds:.0f} training images/s\n"
-        f"exported to {path}"
+        f"exported to {path}\nand for the web app to {onnx}"
     )
     return 0

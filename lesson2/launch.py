@@ -1,8 +1,10 @@
 """Runs a web server in a background process, for notebooks, tests and benchmarks.
 
-    from app.background import serve_in_background
+    from lesson2.launch import serve_in_background, uvicorn_in_background
     with serve_in_background("models/shapes.pkl") as url:     # `lesson2 serve`, a free port
         httpx.post(f"{url}/api/predict", files={"file": open("cat.jpg", "rb")})
+    with uvicorn_in_background("models/shapes.onnx") as url:  # the app alone, as deployed
+        ...
 
 The server is stopped when the block ends, even after an error; if it fails to start, the
 error says why, with the end of the server's own output.
@@ -74,4 +76,21 @@ def serve_in_background(model, examples=None, port=None, env=None):
     command += ["--port", str(port)] + (["--examples", str(examples)] if examples else [])
     url = f"http://127.0.0.1:{port}"
     with background(command, f"{url}/api/health", env=env):
+        yield url
+
+
+def uvicorn_command(python=sys.executable, port=8000, workers=1):
+    """The command that runs the app alone from the repository root (also app/Dockerfile's)."""
+    command = [python, "-m", "uvicorn", "--factory", "app.main:create_app"]
+    return [*command, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+
+
+@contextmanager
+def uvicorn_in_background(model, python=sys.executable, port=None, workers=1, env=None):
+    """`uvicorn --factory app.main:create_app` for the .onnx `model`, with `python` (say, a venv
+    holding only app/requirements.txt); yields its base URL."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"LESSON2_MODEL": str(model), **(env or {})}
+    with background(uvicorn_command(python, port, workers), f"{url}/api/health", env=env):
         yield url

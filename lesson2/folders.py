@@ -38,3 +38,29 @@ def class_folders(path):
         if folder.is_dir() and not folder.name.startswith(".")
         and any(f.suffix.lower() in IMAGE_SUFFIXES for f in folder.iterdir())
     ]  # fmt: skip
+
+
+def vocab_with_empty(path):
+    """Every visible subfolder name of `path`, sorted, empty ones too: all valid relabel targets.
+
+    `class_folders` lists only the folders that hold images (what a model trains on); a freshly
+    made, still empty folder is a class a picture can be moved into.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"no dataset folder at {path}: build one first (lesson2 dataset)")
+    return sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def free_name(folder, name, taken=()):
+    """`folder/name`, or `folder/stem-1.ext`, `-2`, ...: the first neither on disk nor in `taken`.
+
+    `taken` holds paths already promised to other files of the same batch; add the answer to it
+    before asking again, so that two files of one batch never get the same name.
+    """
+    folder, stem, suffix = Path(folder), Path(name).stem, Path(name).suffix
+    candidate, n = folder / name, 0
+    while candidate in taken or candidate.exists():
+        n += 1
+        candidate = folder / f"{stem}-{n}{suffix}"
+    return candidate

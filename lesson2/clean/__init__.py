@@ -1,0 +1,1 @@
+"""Cleaning a dataset: suspects, duplicates, the review widget and changes that undo."""

@@ -62,7 +62,8 @@ def test_margin_and_confident_learning_thresholds():
     assert np.allclose(margin, [0.8, 0.6, 0.2, -0.4]) and rival.tolist() == [1, 0, 1, 1]
     # thresholds: class 0 = mean(0.9, 0.6, 0.3) = 0.6, class 1 = 0.8
     assert confident_issues(probs, y).tolist() == [False, False, False, False]
-    assert confident_issues(probs, np.array([0, 1, 0, 1])).tolist() == [False, False, True, False]
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]])  # thresholds 0.55 and 0.7
+    assert confident_issues(probs, np.array([0, 0, 1])).tolist() == [False, True, False]
 
 
 def test_too_few_pictures_say_what_to_do(tmp_path):

@@ -82,7 +82,7 @@ def test_a_learners_body_gives_the_features(tmp_path_factory, noisy):
     path, moved = noisy
     table = find_suspects(path, learn)
     assert len(table) == 120 and set(table.columns) == set(COLUMNS)
-    assert list((path / ".cleaning").glob("features-learn-*.npz"))
+    assert list((path / ".cleaning").glob("features-v*-learn-*.npz"))
 
 
 @pytest.mark.slow

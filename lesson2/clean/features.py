@@ -30,6 +30,7 @@ CACHE = ".cleaning"  # hidden: never part of the dataset
 SIZE = 128  # pixels a side the body sees; the lesson's demo model trains at this size
 THUMB = 32  # side of the colour thumbnail kept for checking duplicates
 BS = 64  # pictures per forward pass
+VERSION = 1  # of the cache file's layout: a new layout never reads an old file
 LITE0_STATS = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # see lesson2.models.LITE0_STATS
 
 
@@ -99,10 +100,13 @@ def decode(data, name):
 
 
 def _load_cache(fname):
-    if not fname.exists():
+    """{digest: (vector, thumb)} from the cache file; {} if it is missing or unreadable."""
+    try:
+        with np.load(fname, allow_pickle=False) as z:
+            rows = zip(z["digests"], z["vectors"], z["thumbs"], strict=True)
+            return {str(d): (v, t) for d, v, t in rows}
+    except (OSError, KeyError, ValueError):  # none yet, or damaged: it is only a cache
         return {}
-    with np.load(fname, allow_pickle=False) as z:
-        return {d: (v, g) for d, v, g in zip(z["digests"], z["vectors"], z["thumbs"], strict=True)}
 
 
 def _save_cache(fname, digests, vectors, thumbs):
@@ -118,7 +122,7 @@ def embeddings(path, learn=None, progress=False):
     path = Path(path)
     files = image_files(path)
     body = _Body(learn)
-    cache_file = path / CACHE / f"features-{body.key}-{SIZE}.npz"
+    cache_file = path / CACHE / f"features-v{VERSION}-{body.key}-{SIZE}.npz"
     cached = _load_cache(cache_file)
     digests, todo, broken = [], {}, []
     for f in files:

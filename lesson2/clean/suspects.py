@@ -27,7 +27,7 @@ from lesson2.clean.features import embeddings
 from lesson2.gallery import show_files
 
 FOLDS = 5  # out-of-fold parts: each model sees 80% of the labels
-C = 1.0  # inverse regularisation strength of the logistic regression, on standardised features
+C = 1.0  # inverse regularisation: on unit-length features, strong enough not to fit wrong labels
 COLUMNS = ["name", "label", "suggested", "score", "reason"]
 
 
@@ -35,8 +35,6 @@ def out_of_fold_probs(x, y, folds=FOLDS, seed=0):
     """(n, classes) probabilities, each row from a model fitted without that row's label."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     counts = np.bincount(y)
     if len(counts) < 2 or counts.min() < 2:
@@ -48,7 +46,7 @@ def out_of_fold_probs(x, y, folds=FOLDS, seed=0):
     probs = np.zeros((len(y), len(counts)))
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y)
     for train, held_out in splits:
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+        model = LogisticRegression(C=C, max_iter=2000)
         model.fit(x[train], y[train])
         probs[held_out] = model.predict_proba(x[held_out])
     return probs

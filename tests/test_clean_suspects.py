@@ -79,7 +79,7 @@ def test_a_learners_body_gives_the_features(tmp_path_factory, noisy):
     from fastai.learner import load_learner
 
     learn = load_learner(tiny_model(tmp_path_factory))
-    path, moved = noisy
+    path, _ = noisy
     table = find_suspects(path, learn)
     assert len(table) == 120 and set(table.columns) == set(COLUMNS)
     assert list((path / ".cleaning").glob("features-v*-learn-*.npz"))

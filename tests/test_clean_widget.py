@@ -1,7 +1,6 @@
 """The cleaner widget, driven through its own controls, on real files."""
 
 import io
-import math
 import shutil
 
 import numpy as np

@@ -14,7 +14,6 @@ one is.
 """
 
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +109,8 @@ def _load_cache(fname):
 
 
 def _save_cache(fname, digests, vectors, thumbs):
-    with atomic_path(fname) as tmp:
-        with open(tmp, "wb") as f:  # a file object: np.savez would add .npz to a path
-            np.savez(f, digests=np.array(digests), vectors=vectors, thumbs=thumbs)
+    with atomic_path(fname) as tmp, open(tmp, "wb") as f:  # np.savez adds .npz to a bare path
+        np.savez(f, digests=np.array(digests), vectors=vectors, thumbs=thumbs)
 
 
 def embeddings(path, learn=None, progress=False):
@@ -148,7 +146,9 @@ def embeddings(path, learn=None, progress=False):
     names = [f.relative_to(path).as_posix() for f in files]
     dim = next(iter(cached.values()))[0].shape[0] if cached else 0
     vectors = np.array([cached[d][0] for d in digests], np.float32).reshape(len(files), dim)
-    thumbs = np.array([cached[d][1] for d in digests], np.uint8).reshape(len(files), THUMB, THUMB, 3)
+    thumbs = np.array([cached[d][1] for d in digests], np.uint8).reshape(
+        len(files), THUMB, THUMB, 3
+    )
     if new or len(cached) != len(set(digests)):  # keep only the pictures there now
         unique = dict.fromkeys(digests)
         keep = [cached[d] for d in unique]

@@ -73,7 +73,7 @@ def plant_mislabels(path, fraction=0.1, seed=0, biased=False):
     files = image_files(path)
     classes = sorted({f.parent.name for f in files})
     moved = []
-    for idx in rng.choice(len(files), int(round(fraction * len(files))), replace=False):
+    for idx in rng.choice(len(files), round(fraction * len(files)), replace=False):
         f = files[idx]
         k = classes.index(f.parent.name)
         step = 1 if biased else int(rng.integers(1, len(classes)))

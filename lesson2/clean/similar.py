@@ -102,7 +102,10 @@ def match(thumbs_a, thumbs_b):
 
 
 def _checked(thumbs, pairs, chunk=512):
-    scores = [match(thumbs[c[:, 0]], thumbs[c[:, 1]]) for c in np.array_split(pairs, 1 + len(pairs) // chunk)]
+    scores = [
+        match(thumbs[c[:, 0]], thumbs[c[:, 1]])
+        for c in np.array_split(pairs, 1 + len(pairs) // chunk)
+    ]
     return np.concatenate(scores) if scores else np.empty(0, np.float32)
 
 

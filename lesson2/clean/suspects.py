@@ -82,7 +82,9 @@ def suspects_table(names, labels, vocab, probs):
         {
             "name": names,
             "label": labels,
-            "suggested": [vocab[r] if m < 0 else vocab[t] for r, m, t in zip(rival, margin, y)],
+            "suggested": [
+                vocab[r] if m < 0 else vocab[t] for r, m, t in zip(rival, margin, y, strict=True)
+            ],
             "score": ((1 - margin) / 2).round(4),
             "reason": reasons,
         }

@@ -1,8 +1,8 @@
 """An ipywidgets app to look at the likeliest mistakes, decide per image, apply and undo.
 
     from lesson2.clean.widget import ImageCleaner
-    cleaner = ImageCleaner(path)             # find_suspects(path); shows in JupyterLab 4, Notebook 7
-    cleaner                                  # most suspect first; "similar" shows copies side by side
+    cleaner = ImageCleaner(path)     # find_suspects(path); shows in JupyterLab 4, Notebook 7
+    cleaner                          # most suspect first; "similar": copies side by side
     cleaner.mark("circle/circle_0007.jpg", "delete")     # what the dropdowns do, from code
     cleaner.apply(); cleaner.undo()          # what the Apply and Undo buttons do
 
@@ -91,7 +91,9 @@ class Card(widgets.VBox):
 class ImageCleaner(widgets.VBox):
     """Review images page by page, mark keep/delete/relabel, then Apply (and Undo)."""
 
-    def __init__(self, path, table=None, groups=None, page_size=12, thumb_size=128, mode="suspects"):
+    def __init__(
+        self, path, table=None, groups=None, page_size=12, thumb_size=128, mode="suspects"
+    ):
         super().__init__()
         self.path, self.page_size, self.thumb_size = Path(path), page_size, thumb_size
         self.vocab = vocab_with_empty(self.path)

@@ -23,7 +23,9 @@ def add(subparsers):
         description=__doc__.splitlines()[0],
     )
     p.add_argument("data", type=Path, help="dataset folder with one subfolder per class")
-    p.add_argument("--model", type=Path, help="an exported learner (.pkl) whose body gives features")
+    p.add_argument(
+        "--model", type=Path, help="an exported learner (.pkl) whose body gives features"
+    )
     p.add_argument("--top", type=int, default=TOP, help="how many suspects and groups to print")
     p.add_argument("--no-duplicates", action="store_true", help="skip the duplicate search")
     action = p.add_mutually_exclusive_group()

@@ -11,7 +11,7 @@
 
 Decisions live in `cleaner.decisions` ({name: "delete" or a class}), keyed by file name, so
 they survive paging, filters and mode changes; the files move only on Apply, through
-`lesson2.cleaning`, which logs every move first and can undo it.
+`lesson2.clean.journal`, which logs every move first and can undo it.
 """
 
 import html

@@ -121,3 +121,21 @@ def test_broken_files_are_named_in_the_error(tmp_path, content):
 def test_missing_folder_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="build one first"):
         find_duplicates(tmp_path / "nope")
+
+
+@pytest.mark.slow
+def test_notebook_03s_claim_planted_demo_copies_come_first(tmp_path, monkeypatch):
+    """All planted pairs grouped, first, at >= 0.999; the look-alike groups after stay < 0.99."""
+    monkeypatch.setenv("LESSON2_DATA", str(tmp_path))
+    from lesson2.offline import build_demo_dataset, planted_files
+
+    path = build_demo_dataset(progress=False)
+    pairs = [
+        {p.relative_to(path).as_posix() for p in pair}
+        for pair in planted_files(path)["near_duplicates"]
+    ]
+    groups = find_duplicates(path)
+    first = groups[: len(pairs)]
+    assert all(any(pair <= set(g.names) for g in first) for pair in pairs)
+    assert all(g.similarity >= 0.999 for g in first)
+    assert all(g.similarity < 0.99 for g in groups[len(pairs) :])

@@ -105,3 +105,14 @@ def test_losses_match_the_learners_own_predictions(tmp_path_factory):
 def test_found_fraction_counts_planted_names_among_the_top():
     assert found_fraction(["a", "b", "c"], ["b", "z"]) == 0.5
     assert math.isnan(found_fraction(["a"], []))
+
+
+@pytest.mark.slow
+def test_notebook_03s_claim_every_planted_demo_mislabel_is_in_the_top_n(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSON2_DATA", str(tmp_path))
+    from lesson2.offline import build_demo_dataset, planted_files
+
+    path = build_demo_dataset(progress=False)
+    mislabeled = [p.relative_to(path).as_posix() for p in planted_files(path)["mislabeled"]]
+    table = find_suspects(path)
+    assert found_fraction(table["name"].head(len(mislabeled)), mislabeled) == 1.0

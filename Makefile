@@ -56,6 +56,7 @@ lab: install
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: install
+	$(VENV)/bin/pip install -q cleanlab  # AGPL: for bench_clean's comparison only, never a dependency
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

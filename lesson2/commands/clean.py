@@ -1,6 +1,7 @@
 """`lesson2 clean`: the likeliest mistakes and duplicates of a dataset, and changes that undo.
 
-lesson2 clean ~/.lesson2/shapes --model shapes.pkl      # top suspects + duplicate groups
+lesson2 clean ~/.lesson2/shapes                         # top suspects + groups of copies
+lesson2 clean ~/.lesson2/shapes --model shapes.pkl      # features from a trained learner
 lesson2 clean ~/.lesson2/shapes --apply decisions.csv   # columns name,action
 lesson2 clean ~/.lesson2/shapes --undo                  # reverse the last apply
 lesson2 clean ~/.lesson2/shapes --recover [--rollback]  # after a crash mid-apply
@@ -9,8 +10,8 @@ lesson2 clean ~/.lesson2/shapes --recover [--rollback]  # after a crash mid-appl
 import sys
 from pathlib import Path
 
-from lesson2 import cleaning, similar
-from lesson2.folders import image_files
+from lesson2.clean import journal as cleaning
+from lesson2.pictures import ImageError
 
 TOP = 10  # suspects and duplicate groups printed
 
@@ -22,8 +23,9 @@ def add(subparsers):
         description=__doc__.splitlines()[0],
     )
     p.add_argument("data", type=Path, help="dataset folder with one subfolder per class")
-    p.add_argument("--model", type=Path, help="an exported learner (.pkl) to score the images")
-    p.add_argument("--mode", choices=["loss", "confidence"], default="loss", help="suspect order")
+    p.add_argument(
+        "--model", type=Path, help="an exported learner (.pkl) whose body gives features"
+    )
     p.add_argument("--top", type=int, default=TOP, help="how many suspects and groups to print")
     p.add_argument("--no-duplicates", action="store_true", help="skip the duplicate search")
     action = p.add_mutually_exclusive_group()
@@ -38,7 +40,6 @@ def run(
     data,
     *,
     model=None,
-    mode="loss",
     top=TOP,
     no_duplicates=False,
     apply=None,
@@ -61,8 +62,8 @@ def run(
         if apply or undo or recover:
             print(_change(path, apply, undo, recover, rollback))
             return 0
-        _report(path, model, mode, top, no_duplicates)
-    except (cleaning.CleaningError, ValueError, FileNotFoundError) as e:
+        _report(path, model, top, no_duplicates)
+    except (cleaning.CleaningError, ImageError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
@@ -83,34 +84,25 @@ def _change(path, apply, undo, recover, rollback):
     return f"applied {len(moves)} moves; `lesson2 clean {path} --undo` reverses them"
 
 
-def _report(path, model, mode, top, no_duplicates):
-    if model is not None:
-        from lesson2.suspects import rank  # fastai loads only when a model is given
+def _report(path, model, top, no_duplicates):
+    from lesson2.clean.similar import find_duplicates
+    from lesson2.clean.suspects import find_suspects
 
-        table = rank(_score(path, model), mode)
-        print(f"top {top} suspects by {mode}:")
-        print(table.head(top).to_string(index=False))
+    learn = _load(model) if model is not None else None
+    table = find_suspects(path, learn, progress=True)
+    print(f"top {top} suspects (out-of-fold, most suspect first):")
+    print(table.head(top).to_string(index=False))
     if not no_duplicates:
-        groups = similar.find_duplicates(path)
-        print(f"\n{len(groups)} duplicate groups; the first {min(top, len(groups))}:")
+        groups = find_duplicates(path, learn, progress=True)
+        print(f"\n{len(groups)} groups of copies; the first {min(top, len(groups))}:")
         for g in groups[:top]:
             kind = "same bytes" if g.exact else f"similarity {g.similarity:.3f}"
             print(f"  {kind}: {', '.join(g.names)}")
 
 
-def _score(path, model):
+def _load(model):
     from fastai.learner import load_learner
-
-    from lesson2.suspects import image_losses
 
     if not model.is_file():
         raise FileNotFoundError(f"no exported learner at {model}: train and export one first")
-    learn = load_learner(model)
-    files = image_files(path)
-    unknown = sorted({f.parent.name for f in files} - set(learn.dls.vocab))
-    if unknown:
-        raise ValueError(
-            f"the model knows {', '.join(learn.dls.vocab)} but {path} also has "
-            f"{', '.join(unknown)}: use a model trained on this dataset"
-        )
-    return image_losses(learn, path, files=files)
+    return load_learner(model)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lesson2 import cleaning
-from lesson2.cleaning import CleaningError, apply, history, pending, plan, recover, undo
+from lesson2.clean import journal as cleaning
+from lesson2.clean.journal import CleaningError, apply, history, pending, plan, recover, undo
 from lesson2.shapes import CLASSES, draw_dataset
 
 
@@ -185,7 +185,7 @@ def test_half_written_journal_line_is_dropped(path):
 
 CRASHING_APPLY = """
 import sys, time
-from lesson2.cleaning import apply
+from lesson2.clean.journal import apply
 classes = ("circle", "square", "triangle")
 decisions = {f"{c}/{c}_000{i}.jpg": "delete" for c in classes for i in range(4)}
 apply(sys.argv[1], decisions, on_move=lambda src, dst: (print(src, flush=True), time.sleep(0.2)))
@@ -285,7 +285,7 @@ def test_cli_prints_duplicates_applies_and_undoes(path, tmp_path, capsys):
     assert main(["clean", str(path)]) == 0
     out = capsys.readouterr().out
     assert (
-        "1 duplicate groups" in out and "same bytes: circle/circle_0001.jpg, square/copy.jpg" in out
+        "1 groups of copies" in out and "same bytes: circle/circle_0001.jpg, square/copy.jpg" in out
     )
     decisions = cleaning.write_decisions(tmp_path / "d.csv", {"square/copy.jpg": "delete"})
     assert main(["clean", str(path), "--apply", str(decisions)]) == 0

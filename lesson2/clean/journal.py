@@ -1,6 +1,6 @@
 """Applies cleaning decisions to a dataset folder without ever losing a file.
 
-    from lesson2.cleaning import apply, undo, recover
+    from lesson2.clean.journal import apply, undo, recover
     apply(path, {"circle/circle_0007.jpg": "delete", "square/square_0003.jpg": "circle"})
     undo(path)     # puts the files of the last apply back where they were
     recover(path)  # after a crash in the middle of an apply: finish it (rollback=True: undo it)
@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from lesson2.atomic import write_text
-from lesson2.folders import IMAGE_SUFFIXES, image_files
+from lesson2.folders import IMAGE_SUFFIXES, free_name, image_files, vocab_with_empty
 
 KEEP, DELETE = "keep", "delete"
 TRASH = ".trash"  # a dot-folder: fastai's get_image_files never looks inside
@@ -32,20 +32,11 @@ class CleaningError(RuntimeError):
     """A cleaning step that cannot go ahead; the message says what to do."""
 
 
-def vocab(path):
-    """The class names of the dataset at `path`: its sub-folders, dot-folders left out."""
-    return sorted(p.name for p in Path(path).iterdir() if p.is_dir() and p.name[0] != ".")
-
-
 def _free_name(path, folder, fname, taken):
-    """`folder/fname`, or `folder/stem-1.ext`, `-2`, ... whichever is neither on disk nor taken."""
-    stem, suffix = Path(fname).stem, Path(fname).suffix
-    name, n = f"{folder}/{fname}", 0
-    while name in taken or (path / name).exists():
-        n += 1
-        name = f"{folder}/{stem}-{n}{suffix}"
-    taken.add(name)
-    return name
+    """A name relative to `path` for `fname` in `folder`, free on disk and not yet `taken`."""
+    dest = free_name(path / folder, fname, taken)
+    taken.add(dest)
+    return dest.relative_to(path).as_posix()
 
 
 def _is_image_in_a_class(path, name):
@@ -62,7 +53,7 @@ def _is_image_in_a_class(path, name):
 
 def plan(path, decisions):
     """The (src, dst) moves that carry out `decisions`, with collision-free destinations."""
-    path, classes, taken, moves = Path(path), vocab(path), set(), []
+    path, classes, taken, moves = Path(path), vocab_with_empty(path), set(), []
     for name, action in sorted(decisions.items()):
         src = path / name
         if action == KEEP:

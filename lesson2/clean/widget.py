@@ -1,14 +1,17 @@
 """An ipywidgets app to look at the likeliest mistakes, decide per image, apply and undo.
 
-    from lesson2.cleaner import ImageCleaner
-    cleaner = ImageCleaner(path, image_losses(learn, path))  # shows in JupyterLab 4, Notebook 7
-    cleaner                                  # highest loss first; switch to least confident
+    from lesson2.clean.widget import ImageCleaner
+    cleaner = ImageCleaner(path)     # find_suspects(path); shows in JupyterLab 4, Notebook 7
+    cleaner                          # most suspect first; "similar": copies side by side
     cleaner.mark("circle/circle_0007.jpg", "delete")     # what the dropdowns do, from code
     cleaner.apply(); cleaner.undo()          # what the Apply and Undo buttons do
 
+`table` may be any DataFrame with columns name, label and score (higher: look first), such as
+`find_suspects(path)`'s, or `image_losses(learn, path)`'s (its loss is taken as the score).
+
 Decisions live in `cleaner.decisions` ({name: "delete" or a class}), keyed by file name, so
 they survive paging, filters and mode changes; the files move only on Apply, through
-`lesson2.cleaning`, which logs every move first and can undo it.
+`lesson2.clean.journal`, which logs every move first and can undo it.
 """
 
 import html
@@ -16,35 +19,37 @@ import io
 from pathlib import Path
 
 import ipywidgets as widgets
-import pandas as pd
 from PIL import Image
 
-from lesson2 import cleaning, similar
-from lesson2.folders import image_files
-from lesson2.suspects import COLUMNS, rank
+from lesson2.clean import journal as cleaning
+from lesson2.clean import similar
+from lesson2.folders import vocab_with_empty
+from lesson2.pictures import ImageError, open_image
 
-MODES = [("highest loss", "loss"), ("least confident", "confidence"), ("duplicates", "duplicates")]
+MODES = [("suspects", "suspects"), ("similar", "similar")]
 ALL = "all"
-GROUPS_PER_PAGE = 4  # duplicate groups shown per page
+GROUPS_PER_PAGE = 4  # groups of similar pictures shown per page
 
 
 def thumbnail(fname, size=128):
     """JPEG bytes of a thumbnail of the image file, at most `size` pixels a side."""
-    with Image.open(fname) as img:
-        img.draft("RGB", (size, size))
-        img = img.convert("RGB")
-        img.thumbnail((size, size))
-        out = io.BytesIO()
-        img.save(out, "JPEG", quality=85)
-        return out.getvalue()
+    try:
+        img = open_image(fname)
+    except ImageError:  # a grey square: the card still lets a person delete the file
+        img = Image.new("RGB", (size, size), (200, 200, 200))
+    img = img.convert("RGB")
+    img.thumbnail((size, size))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
-def plain_table(path):
-    """A table with one row per image and no model scores, for duplicates-only cleaning."""
-    names = [f.relative_to(path).as_posix() for f in image_files(path)]
-    labels = [Path(n).parent.as_posix() for n in names]
-    rows = {"name": names, "label": labels, "split": "-", "pred": "", "prob": float("nan")}
-    return pd.DataFrame({**rows, "loss": float("nan")}, columns=COLUMNS)
+def scored(table):
+    """The table with a `score` column (a learner's loss if it has none), highest first."""
+    table = table.copy()
+    if "score" not in table:
+        table["score"] = table["loss"]
+    return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
 class Card(widgets.VBox):
@@ -86,18 +91,23 @@ class Card(widgets.VBox):
 class ImageCleaner(widgets.VBox):
     """Review images page by page, mark keep/delete/relabel, then Apply (and Undo)."""
 
-    def __init__(self, path, table=None, page_size=12, thumb_size=128, mode="loss"):
+    def __init__(
+        self, path, table=None, groups=None, page_size=12, thumb_size=128, mode="suspects"
+    ):
         super().__init__()
         self.path, self.page_size, self.thumb_size = Path(path), page_size, thumb_size
-        self.vocab = cleaning.vocab(self.path)
-        self.table = (table if table is not None else plain_table(self.path)).copy()
-        self.decisions, self.groups, self.page = {}, None, 0
+        self.vocab = vocab_with_empty(self.path)
+        if table is None:
+            from lesson2.clean.suspects import find_suspects
+
+            table = find_suspects(self.path)
+        self.table = scored(table)
+        self.decisions, self.groups, self.page = {}, groups, 0
         self._thumbs, self._cards, self._rows = {}, [], []
         self._wall = widgets.Box(layout={"flex_flow": "row wrap"})
         self._empty = widgets.HTML("<i>nothing to show with these filters</i>")
         self.mode = widgets.ToggleButtons(options=MODES, value=mode, description="show")
         self.label = widgets.Dropdown(options=[ALL, *self.vocab], description="class")
-        self.split = widgets.Dropdown(options=[ALL, "train", "valid"], description="split")
         self.prev, self.next = (
             widgets.Button(description="◀ prev"),
             widgets.Button(description="next ▶"),
@@ -106,7 +116,7 @@ class ImageCleaner(widgets.VBox):
         self.undo_button = widgets.Button(description="Undo")
         self.page_label, self.pending_label, self.status = (widgets.HTML() for _ in range(3))
         self.grid = widgets.VBox()
-        for control in (self.mode, self.label, self.split):
+        for control in (self.mode, self.label):
             control.observe(self._filter_changed, names="value")
         self.prev.on_click(lambda _: self._turn(-1))
         self.next.on_click(lambda _: self._turn(+1))
@@ -115,7 +125,7 @@ class ImageCleaner(widgets.VBox):
         self.add_class("lesson2-cleaner")
         self.children = [
             widgets.HBox([self.mode]),
-            widgets.HBox([self.label, self.split]),
+            widgets.HBox([self.label]),
             self.grid,
             widgets.HBox([self.prev, self.page_label, self.next]),
             widgets.HBox([self.pending_label, self.apply_button, self.undo_button]),
@@ -133,15 +143,13 @@ class ImageCleaner(widgets.VBox):
         rows = self.table[~self.table["name"].str.startswith(".")]
         if self.label.value != ALL:
             rows = rows[rows["label"] == self.label.value]
-        if self.split.value != ALL:
-            rows = rows[rows["split"] == self.split.value]
         return rows
 
     def items(self):
         """What the current mode and filters show: a list of pages' worth of names or groups."""
         rows = self._present()
-        if self.mode.value != "duplicates":
-            return rank(rows, self.mode.value)["name"].tolist()
+        if self.mode.value != "similar":
+            return rows["name"].tolist()
         if self.groups is None:
             self.groups = similar.find_duplicates(self.path)
         keep = set(rows["name"])
@@ -149,7 +157,7 @@ class ImageCleaner(widgets.VBox):
 
     def page_items(self):
         """The names (or duplicate groups) on the current page."""
-        per_page = GROUPS_PER_PAGE if self.mode.value == "duplicates" else self.page_size
+        per_page = GROUPS_PER_PAGE if self.mode.value == "similar" else self.page_size
         items = self.items()
         pages = max(1, -(-len(items) // per_page))
         self.page = min(max(self.page, 0), pages - 1)
@@ -159,7 +167,7 @@ class ImageCleaner(widgets.VBox):
     def render(self):
         """Show the current page, reusing the same card widgets from page to page."""
         items = self.page_items()
-        if self.mode.value == "duplicates":
+        if self.mode.value == "similar":
             rows = [self._group_row(k, g) for k, g in enumerate(items)]
         else:
             self._wall.children = [self._card(k, n) for k, n in enumerate(items)]
@@ -173,7 +181,8 @@ class ImageCleaner(widgets.VBox):
         title, cards = self._rows[k].children
         kind = "same bytes" if group.exact else f"similarity {group.similarity:.3f}"
         names = [n for n in group.names if not n.startswith(".")]
-        title.value = f"<b>{len(names)} look-alikes</b> ({kind})"
+        what = "a pair" if len(names) == 2 else f"{len(names)} pictures"
+        title.value = f"<b>{what} that look alike</b> ({kind}): keep one, delete the rest"
         first = sum(len(self._rows[j].children[1].children) for j in range(k))
         cards.children = [self._card(first + i, n) for i, n in enumerate(names)]
         return self._rows[k]
@@ -181,9 +190,10 @@ class ImageCleaner(widgets.VBox):
     def _caption(self, name):
         row = self.table[self.table["name"] == name]
         text = html.escape(name)
-        if len(row) and row.iloc[0]["pred"]:
+        if len(row):
             r = row.iloc[0]
-            text += f"<br>{r['label']} → {r['pred']} {r['prob']:.2f}<br>loss {r['loss']:.2f}"
+            reason = r["reason"] if "reason" in r else f"{r['label']} → {r['pred']} {r['prob']:.2f}"
+            text += f"<br>{html.escape(str(reason))}<br>score {r['score']:.2f}"
         return f"<small style='overflow-wrap:anywhere'>{text}</small>"
 
     def _card(self, k, name):

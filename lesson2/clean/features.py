@@ -1,0 +1,162 @@
+"""What the cleaner knows about each picture, computed once and kept on disk.
+
+    from lesson2.clean.features import embeddings
+    emb = embeddings(path)            # every picture of path/<class>/ as a 1280-d unit vector
+    emb.names[0], emb.labels[0], emb.vectors.shape, emb.thumbs.shape
+    emb = embeddings(path, learn)     # from a trained learner's body instead
+
+`vectors` are the pretrained body's average-pooled activations, averaged over the picture and
+its mirror image (so a mirrored copy gets the same vector), scaled to unit length. `thumbs` are
+small colour thumbnails that the duplicate search uses to check its candidates. Both are cached in
+path/.cleaning/ (a dot-folder: fastai never reads it) in one file per model, keyed by the
+SHA-256 of each file's bytes: a renamed or relabelled picture is not computed again, an edited
+one is.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from lesson2.atomic import atomic_path
+from lesson2.folders import image_files
+from lesson2.pictures import ImageError, read_rgb
+
+CACHE = ".cleaning"  # hidden: never part of the dataset
+SIZE = 128  # pixels a side the body sees; the lesson's demo model trains at this size
+THUMB = 32  # side of the colour thumbnail kept for checking duplicates
+BS = 64  # pictures per forward pass
+VERSION = 1  # of the cache file's layout: a new layout never reads an old file
+LITE0_STATS = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # see lesson2.models.LITE0_STATS
+
+
+@dataclass
+class Embeddings:
+    """Per picture: its name (relative to the dataset), class, file digest and features."""
+
+    names: list
+    labels: list
+    digests: list
+    vectors: np.ndarray  # float32 (n, d), unit length
+    thumbs: np.ndarray  # uint8 (n, THUMB, THUMB, 3)
+
+
+class _Body:
+    """A feature extractor: the pretrained EfficientNet-Lite0, or a learner's body."""
+
+    def __init__(self, learn=None):
+        if learn is None:
+            from lesson2.models import lite0
+
+            self.net, self.stats, self.key = lite0(num_classes=0), LITE0_STATS, "lite0"
+        else:
+            self.net, self.stats = learn.model[0], _normalize_stats(learn)
+            self.key = "learn-" + _weights_digest(self.net)
+        self.net.eval()
+        self.device = next(self.net.parameters()).device
+        self.mean, self.std = (torch.tensor(s).view(1, 3, 1, 1) for s in self.stats)
+
+    @torch.inference_mode()
+    def __call__(self, pixels):
+        """Pooled features of a uint8 batch (b, SIZE, SIZE, 3) and of its mirror image."""
+        x = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255)
+        x = ((x - self.mean) / self.std).to(self.device)
+        out = self._pooled(x) + self._pooled(x.flip(3))
+        return torch.nn.functional.normalize(out, dim=1).cpu().numpy()
+
+    def _pooled(self, x):
+        out = self.net(x)
+        return out.mean((2, 3)) if out.ndim == 4 else out
+
+
+def _normalize_stats(learn):
+    """The (mean, std) of the learner's Normalize transform, or Lite0's if it has none."""
+    for tfm in learn.dls.after_batch.fs:
+        if type(tfm).__name__ == "Normalize":
+            return tuple(tfm.mean.flatten().tolist()), tuple(tfm.std.flatten().tolist())
+    return LITE0_STATS
+
+
+def _weights_digest(net):
+    h = hashlib.sha256()
+    for tensor in net.state_dict().values():
+        h.update(tensor.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def decode(data, name):
+    """The model's input (SIZE x SIZE RGB) and the colour thumbnail of one picture's bytes."""
+    try:
+        img = read_rgb(data)
+    except ImageError as e:
+        raise ImageError(f"{name}: {e}") from None
+    rgb = np.asarray(img.resize((SIZE, SIZE), Image.Resampling.BILINEAR))
+    thumb = np.asarray(img.resize((THUMB, THUMB), Image.Resampling.BOX))
+    return rgb, thumb
+
+
+def _load_cache(fname):
+    """{digest: (vector, thumb)} from the cache file; {} if it is missing or unreadable."""
+    try:
+        with np.load(fname, allow_pickle=False) as z:
+            rows = zip(z["digests"], z["vectors"], z["thumbs"], strict=True)
+            return {str(d): (v, t) for d, v, t in rows}
+    except (OSError, KeyError, ValueError):  # none yet, or damaged: it is only a cache
+        return {}
+
+
+def _save_cache(fname, digests, vectors, thumbs):
+    with atomic_path(fname) as tmp, open(tmp, "wb") as f:  # np.savez adds .npz to a bare path
+        np.savez(f, digests=np.array(digests), vectors=vectors, thumbs=thumbs)
+
+
+def embeddings(path, learn=None, progress=False):
+    """Features of every picture of the dataset at `path`, from the cache where it has them."""
+    from tqdm.auto import tqdm
+
+    path = Path(path)
+    files = image_files(path)
+    body = _Body(learn)
+    cache_file = path / CACHE / f"features-v{VERSION}-{body.key}-{SIZE}.npz"
+    cached = _load_cache(cache_file)
+    digests, todo, broken = [], {}, []
+    for f in files:
+        data = f.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        digests.append(digest)
+        if digest not in cached and digest not in todo:
+            try:
+                todo[digest] = decode(data, f.relative_to(path).as_posix())
+            except ImageError as e:
+                broken.append(str(e))
+    if broken:
+        raise ImageError(
+            f"{len(broken)} file(s) cannot be read as pictures: {'; '.join(broken[:5])}. "
+            "Delete them (or run lesson2.download.verify_images on the folder) and try again"
+        )
+    new = list(todo)
+    batches = range(0, len(new), BS)
+    for start in tqdm(batches, desc="features", unit="batch", disable=not progress):
+        chunk = new[start : start + BS]
+        vectors = body(np.stack([todo[d][0] for d in chunk]))
+        cached.update({d: (v, todo[d][1]) for d, v in zip(chunk, vectors, strict=True)})
+    names = [f.relative_to(path).as_posix() for f in files]
+    dim = next(iter(cached.values()))[0].shape[0] if cached else 0
+    vectors = np.array([cached[d][0] for d in digests], np.float32).reshape(len(files), dim)
+    thumbs = np.array([cached[d][1] for d in digests], np.uint8).reshape(
+        len(files), THUMB, THUMB, 3
+    )
+    if new or len(cached) != len(set(digests)):  # keep only the pictures there now
+        unique = dict.fromkeys(digests)
+        keep = [cached[d] for d in unique]
+        _save_cache(
+            cache_file,
+            list(unique),
+            np.array([v for v, _ in keep], np.float32).reshape(len(unique), dim),
+            np.array([g for _, g in keep], np.uint8).reshape(len(unique), THUMB, THUMB, 3),
+        )
+    labels = [Path(n).parent.as_posix() for n in names]
+    return Embeddings(names, labels, digests, vectors, thumbs)

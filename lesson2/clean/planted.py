@@ -1,0 +1,83 @@
+"""Planted problems, to measure a cleaner: wrong labels and transformed copies of pictures.
+
+    from lesson2.clean.planted import plant_copies, plant_mislabels, transform
+    moved = plant_mislabels(path, fraction=0.1, seed=0)   # names now filed under a wrong class
+    copies = plant_copies(path, n=20, seed=0)            # [(original, copy), ...]
+    transform(img, "mirror", rng)                          # one of TRANSFORMS
+
+The copies are the ways a picture comes back from the web: cropped (at least 70% of the area
+kept), mirrored, turned a little, recoloured, saved as a heavy JPEG or at half size.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
+
+from lesson2.atomic import atomic_path
+from lesson2.folders import image_files
+from lesson2.pictures import read_rgb
+
+TRANSFORMS = ("crop", "mirror", "rotate", "colour", "jpeg", "half size")
+
+
+def transform(img, kind, rng):
+    """`img` (RGB) changed the way `kind` says, with random strength from `rng`."""
+    w, h = img.size
+    if kind == "crop":
+        side = np.sqrt(rng.uniform(0.7, 0.85))  # 70-85% of the area
+        cw, ch = int(w * side), int(h * side)
+        x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        return img.crop((x, y, x + cw, y + ch))
+    if kind == "mirror":
+        return ImageOps.mirror(img)
+    if kind == "rotate":
+        angle = rng.uniform(5, 10) * rng.choice([-1, 1])
+        return img.rotate(angle, Image.Resampling.BICUBIC, expand=False)
+    if kind == "colour":
+        img = ImageEnhance.Color(img).enhance(rng.uniform(0.3, 1.7))
+        return ImageEnhance.Brightness(img).enhance(rng.uniform(0.7, 1.3))
+    if kind == "jpeg":
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=15)
+        return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
+    if kind == "half size":
+        return img.resize((max(w // 2, 1), max(h // 2, 1)), Image.Resampling.BILINEAR)
+    raise ValueError(f"unknown transform {kind!r}: choose one of {', '.join(TRANSFORMS)}")
+
+
+def plant_copies(path, n=20, seed=0, kinds=TRANSFORMS):
+    """Save `n` transformed copies of random pictures beside them; returns (original, copy)."""
+    path, rng = Path(path), np.random.default_rng(seed)
+    files = image_files(path)
+    pairs = []
+    for k, idx in enumerate(rng.choice(len(files), n, replace=False)):
+        original, kind = files[idx], kinds[k % len(kinds)]
+        copy = transform(read_rgb(original), kind, rng)
+        dest = original.with_name(f"{original.stem}-copy{k}.jpg")
+        with atomic_path(dest) as tmp:
+            copy.save(tmp, "JPEG", quality=15 if kind == "jpeg" else 90)
+        pairs.append((original.relative_to(path).as_posix(), dest.relative_to(path).as_posix()))
+    return pairs
+
+
+def plant_mislabels(path, fraction=0.1, seed=0, biased=False):
+    """Move `fraction` of the pictures into a wrong class folder; returns their new names.
+
+    Random noise sends each picture to any other class; biased noise always to the next class
+    in the vocab (as when a search engine mixes up two things in one direction).
+    """
+    path, rng = Path(path), np.random.default_rng(seed)
+    files = image_files(path)
+    classes = sorted({f.parent.name for f in files})
+    moved = []
+    for idx in rng.choice(len(files), round(fraction * len(files)), replace=False):
+        f = files[idx]
+        k = classes.index(f.parent.name)
+        step = 1 if biased else int(rng.integers(1, len(classes)))
+        dest = path / classes[(k + step) % len(classes)] / f"moved-{f.name}"
+        os.replace(f, dest)
+        moved.append(dest.relative_to(path).as_posix())
+    return moved

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from lesson2.atomic import atomic_open, remove_stale, write_bytes
 from lesson2.fetch import FAILURES, ConnectionPool, Failed, fetch
-from lesson2.folders import image_files
+from lesson2.folders import free_name, image_files
 from lesson2.pictures import (
     MAX_PIXELS,
     ImageError,
@@ -223,15 +223,6 @@ class BadImage:
     moved_to: Path | None = None
 
 
-def _free_name(path):
-    """`path`, or `path` with a counter before the suffix if that name is taken."""
-    candidate, n = path, 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
-
-
 def verify_images(path, quarantine=False, max_pixels=MAX_PIXELS):
     """Decode every image file under `path`; return the failures, moved to path/.quarantine/
     (keeping their folders) when `quarantine` is True. Nothing is ever deleted."""
@@ -245,7 +236,8 @@ def verify_images(path, quarantine=False, max_pixels=MAX_PIXELS):
             bad.append(BadImage(file, str(e)))
     if quarantine:
         for item in bad:
-            target = _free_name(path / QUARANTINE / item.path.relative_to(path))
+            where = path / QUARANTINE / item.path.relative_to(path)
+            target = free_name(where.parent, where.name)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(item.path, target)
             item.moved_to = target

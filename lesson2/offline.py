@@ -120,15 +120,19 @@ def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, prog
     """Run the lesson's whole dataset flow offline; returns the folder of class folders.
 
     Starts the demo web, writes the URL files, downloads each class, verifies every image
-    (quarantining failures), and records the planted problems. A second call resumes."""
+    (quarantining failures), and records the planted problems. A second call resumes.
+    `progress=False` is quiet: no bars and no reports (they stay in each class's manifest.csv)."""
     dest = Path(dest) if dest is not None else data_dir() / "shapes"
     dest.mkdir(parents=True, exist_ok=True)
     with open_demo_web(dest, n_per_class) as web:
         files = web.write_url_files(dest)
         for label, file in files.items():
-            download_images(file, dest / label, workers=workers, timeout=timeout, progress=progress)
+            download_images(
+                file, dest / label, workers=workers, timeout=timeout, progress=progress,
+                verbose=progress,
+            )  # fmt: skip
     bad = verify_images(dest, quarantine=True)
-    for item in bad:
+    for item in bad if progress else ():
         print(f"quarantined {item.path.name}: {item.reason}")
     return dest
 

@@ -26,15 +26,15 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def isolated_chromium():
-    """Chromium that resolves no host name at all, so nothing can leave the machine."""
-    from playwright.sync_api import sync_playwright
+def isolated_chromium(chromium):
+    """Chromium that resolves no host name at all, so nothing can leave the machine.
 
+    Launched through the session's playwright (conftest's `chromium`): a second sync_playwright
+    in the same process would find the first one's event loop running, and refuse."""
     args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=args)
-        yield browser
-        browser.close()
+    browser = chromium.browser_type.launch(executable_path=shutil.which("chromium"), args=args)
+    yield browser
+    browser.close()
 
 
 def serve_capture(page, address, html):

@@ -26,6 +26,7 @@ def _checkout_app():
     module = importlib.util.module_from_spec(spec)
     sys.modules["lesson2.app"] = module
     spec.loader.exec_module(module)
+    globals()["app"] = module  # as the import system does for a subpackage: `lesson2.app` works
 
 
 _checkout_app()

@@ -115,3 +115,14 @@ def test_the_wheel_installs_the_app_as_lesson2_app_not_as_a_top_level_app(tmp_pa
     for needed in ("main.py", "pictures.py", "static/index.html", "requirements.txt"):
         assert f"lesson2/app/{needed}" in names
     assert "lesson2/js/collect_urls.js" in names
+    assert "lesson2/clean/suspects.py" in names
+
+
+def test_a_checkout_imports_the_app_as_lesson2_app(tmp_path):
+    code = "import lesson2.app, lesson2; print(lesson2.app.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Path(done.stdout.strip()) == ROOT / "app" / "__init__.py"

@@ -19,6 +19,13 @@ from lesson2.clean.journal import CleaningError, apply, history, pending, plan, 
 from lesson2.shapes import CLASSES, draw_dataset
 
 
+def write_decisions(fname, decisions):
+    """A decisions CSV as a person writes one for `lesson2 clean --apply`."""
+    with open(fname, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("name", "action"), *sorted(decisions.items())])
+    return fname
+
+
 def contents(path):
     """The multiset of file contents (SHA-256) under path, trash included, journal excluded."""
     return Counter(
@@ -212,7 +219,7 @@ def test_killed_process_mid_apply_is_recoverable(path):
 
 
 def test_decisions_file_round_trip_and_bad_columns(path, tmp_path):
-    fname = cleaning.write_decisions(tmp_path / "d.csv", {"circle/circle_0000.jpg": "square"})
+    fname = write_decisions(tmp_path / "d.csv", {"circle/circle_0000.jpg": "square"})
     assert cleaning.read_decisions(fname) == {"circle/circle_0000.jpg": "square"}
     (tmp_path / "bad.csv").write_text("file,label\ncircle/circle_0000.jpg,square\n")
     with pytest.raises(CleaningError, match="needs the columns name,action"):
@@ -287,7 +294,7 @@ def test_cli_prints_duplicates_applies_and_undoes(path, tmp_path, capsys):
     assert (
         "1 groups of copies" in out and "same bytes: circle/circle_0001.jpg, square/copy.jpg" in out
     )
-    decisions = cleaning.write_decisions(tmp_path / "d.csv", {"square/copy.jpg": "delete"})
+    decisions = write_decisions(tmp_path / "d.csv", {"square/copy.jpg": "delete"})
     assert main(["clean", str(path), "--apply", str(decisions)]) == 0
     assert "square/copy.jpg -> .trash/square/copy.jpg" in capsys.readouterr().out
     assert (path / ".trash/square/copy.jpg").exists()

@@ -229,13 +229,3 @@ def read_decisions(fname):
             "one row per image, action keep, delete or a class name"
         )
     return {row["name"]: row["action"].strip() for row in rows}
-
-
-def write_decisions(fname, decisions):
-    """Save decisions ({name: action}) as a CSV that `read_decisions` reads back."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "action"])
-    writer.writerows(sorted(decisions.items()))
-    write_text(fname, out.getvalue())
-    return Path(fname)

@@ -1,10 +1,25 @@
 """Shared fixtures: a real headless Chromium (Debian's package) driven by playwright."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--save-pictures", metavar="DIR", default=None,
+        help="browser tests also keep the screenshots the docs show in DIR (e.g. docs)",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def pictures(request, tmp_path):
+    """The folder a browser test saves its screenshots in: --save-pictures, else tmp_path."""
+    folder = request.config.getoption("--save-pictures")
+    return tmp_path if folder is None else Path(folder).resolve()
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,11 @@ def lab(tmp_path):
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run the menu's commands
         "--LabApp.extension_manager=readonly",  # no PyPI look-ups
     ]  # fmt: skip
+    labconfig = tmp_path / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(  # no "get Jupyter news?" toast over the widget
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
+    )
     if os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI often run as root
     log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 -- closed below
@@ -90,7 +95,7 @@ ALL_CELLS_RAN = """() => {
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(lab, page, tmp_path):
+def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(lab, page, pictures):
     page.set_default_timeout(60_000)
     page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
@@ -108,6 +113,15 @@ def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(l
     assert thumbs.first.evaluate("img => img.complete && img.naturalWidth") > 0
     assert page.get_by_text("ImageCleaner(children=").count() == 0  # a real widget, not its repr
 
+    # The notebook applied its decisions; the mouse takes them back, as a person would.
+    cleaner.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        "() => document.querySelector('.lesson2-cleaner').innerText.includes('files back where')"
+    )
+    page.set_viewport_size({"width": 1100, "height": 2400})  # the whole widget, for the picture
+    cleaner.scroll_into_view_if_needed()
+    cleaner.screenshot(path=pictures / "cleaner.png")  # notebook 03 shows it to static views
+
     card = cleaner.locator(".lesson2-card").first
     name = card.locator(".widget-html-content").first.inner_text().splitlines()[0].strip()
     assert (lab["data"] / "shapes-cleaning" / name).is_file()
@@ -119,7 +133,7 @@ def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(l
     page.wait_for_function(
         "() => document.querySelector('.lesson2-cleaner').innerText.includes('1 to the trash')"
     )
-    cleaner.screenshot(path=tmp_path / "cleaner.png")  # for a person looking into a failure
+    cleaner.screenshot(path=pictures / "cleaner-applied.png")  # for a person after a failure
     trashed = lab["data"] / "shapes-cleaning" / ".trash" / name
     assert trashed.is_file()
     assert not (lab["data"] / "shapes-cleaning" / name).exists()

@@ -116,6 +116,8 @@ def test_broken_files_are_named_in_the_error(tmp_path, content):
         (tmp_path / "circle/broken.jpg").write_bytes(content)
     with pytest.raises(ImageError, match=r"circle/broken\.(jpg|png).*Delete them"):
         find_duplicates(tmp_path)
+    (cache,) = (tmp_path / ".cleaning").glob("features-*.npz")  # the readable ones are kept
+    assert len(np.load(cache)["digests"]) == 6
 
 
 def test_missing_folder_says_what_to_do(tmp_path):

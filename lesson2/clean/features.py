@@ -108,6 +108,15 @@ def _load_cache(fname):
         return {}
 
 
+def _columns(cached, digests):
+    """(digests, vectors, thumbs) of `digests` from the cache dict, as arrays."""
+    digests = list(digests)
+    dim = next(iter(cached.values()))[0].shape[0] if cached else 0
+    vectors = np.array([cached[d][0] for d in digests], np.float32).reshape(len(digests), dim)
+    thumbs = np.array([cached[d][1] for d in digests], np.uint8)
+    return digests, vectors, thumbs.reshape(len(digests), THUMB, THUMB, 3)
+
+
 def _save_cache(fname, digests, vectors, thumbs):
     with atomic_path(fname) as tmp, open(tmp, "wb") as f:  # np.savez adds .npz to a bare path
         np.savez(f, digests=np.array(digests), vectors=vectors, thumbs=thumbs)
@@ -122,41 +131,35 @@ def embeddings(path, learn=None, progress=False):
     body = _Body(learn)
     cache_file = path / CACHE / f"features-v{VERSION}-{body.key}-{SIZE}.npz"
     cached = _load_cache(cache_file)
-    digests, todo, broken = [], {}, []
-    for f in files:
-        data = f.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        digests.append(digest)
-        if digest not in cached and digest not in todo:
+    digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
+    todo = {}  # digest -> the first file with those bytes, for the pictures not cached yet
+    for f, digest in zip(files, digests, strict=True):
+        if digest not in cached:
+            todo.setdefault(digest, f)
+    new, broken = list(todo), []
+    for start in tqdm(range(0, len(new), BS), desc="features", unit="batch", disable=not progress):
+        batch = []  # decoded a batch at a time: memory stays flat however many pictures
+        for digest in new[start : start + BS]:
+            file = todo[digest]
             try:
-                todo[digest] = decode(data, f.relative_to(path).as_posix())
-            except ImageError as e:
+                batch.append(
+                    (digest, *decode(file.read_bytes(), file.relative_to(path).as_posix()))
+                )
+            except ImageError as e:  # the message names the file
                 broken.append(str(e))
+        if batch:
+            chunk, pixels, thumbs = zip(*batch, strict=True)
+            vectors = body(np.stack(pixels))
+            cached.update({d: (v, t) for d, v, t in zip(chunk, vectors, thumbs, strict=True)})
     if broken:
+        _save_cache(cache_file, *_columns(cached, cached))  # keep the work done so far
         raise ImageError(
             f"{len(broken)} file(s) cannot be read as pictures: {'; '.join(broken[:5])}. "
             "Delete them (or run lesson2.download.verify_images on the folder) and try again"
         )
-    new = list(todo)
-    batches = range(0, len(new), BS)
-    for start in tqdm(batches, desc="features", unit="batch", disable=not progress):
-        chunk = new[start : start + BS]
-        vectors = body(np.stack([todo[d][0] for d in chunk]))
-        cached.update({d: (v, todo[d][1]) for d, v in zip(chunk, vectors, strict=True)})
     names = [f.relative_to(path).as_posix() for f in files]
-    dim = next(iter(cached.values()))[0].shape[0] if cached else 0
-    vectors = np.array([cached[d][0] for d in digests], np.float32).reshape(len(files), dim)
-    thumbs = np.array([cached[d][1] for d in digests], np.uint8).reshape(
-        len(files), THUMB, THUMB, 3
-    )
+    _, vectors, thumbs = _columns(cached, digests)
     if new or len(cached) != len(set(digests)):  # keep only the pictures there now
-        unique = dict.fromkeys(digests)
-        keep = [cached[d] for d in unique]
-        _save_cache(
-            cache_file,
-            list(unique),
-            np.array([v for v, _ in keep], np.float32).reshape(len(unique), dim),
-            np.array([g for _, g in keep], np.uint8).reshape(len(unique), THUMB, THUMB, 3),
-        )
+        _save_cache(cache_file, *_columns(cached, dict.fromkeys(digests)))
     labels = [Path(n).parent.as_posix() for n in names]
     return Embeddings(names, labels, digests, vectors, thumbs)

@@ -32,6 +32,7 @@ from lesson2 import ood
 from lesson2.app.model import INPUT, META_KEY, OUTPUTS
 from lesson2.app.preprocess import Recipe
 from lesson2.atomic import atomic_path
+from lesson2.train import Upright
 
 OPSET = 17
 
@@ -54,6 +55,8 @@ def recipe_from(learn):
     for tfm in learn.dls.after_item.fs:
         if isinstance(tfm, Resize | RandomResizedCrop):
             found = _resize_recipe(tfm)
+        elif isinstance(tfm, Upright):
+            pass  # the app's decoder (app/pictures.py) turns every picture upright itself
         elif not isinstance(tfm, ToTensor):
             raise ExportError(f"the item transform {tfm} has no Pillow/NumPy version here")
     for tfm in learn.dls.after_batch.fs:

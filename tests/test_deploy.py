@@ -15,7 +15,8 @@ from lesson2.cli import main as cli
 from lesson2.commands.export import split_files
 from lesson2.deploy import _resize_recipe, recipe_from
 from lesson2.pictures import read_rgb
-from lesson2.shapes import draw
+from lesson2.shapes import draw, draw_dataset
+from lesson2.train import Upright, get_dls, get_learner, plan_for
 
 SIZES = [(97, 61), (61, 97), (50, 50), (300, 200), (20, 33)]  # wide, tall, square, big, tiny
 
@@ -53,6 +54,14 @@ def test_recipe_is_read_from_the_learner(tiny_learn):
     assert recipe.method == "random_resized_crop" and recipe.size == (64, 64)
     assert recipe.interpolation == "bilinear"
     assert recipe.mean == recipe.std == (0.5, 0.5, 0.5)  # EfficientNet-Lite0's statistics
+
+
+def test_a_learner_fresh_from_training_is_read_too(tmp_path):
+    """`lesson2 train` exports the learner in hand, whose loader also turns photos upright."""
+    draw_dataset(tmp_path, n_per_class=4, size=48)
+    learn = get_learner(get_dls(tmp_path, plan_for(size=32, bs=4), num_workers=0))
+    assert any(isinstance(t, Upright) for t in learn.dls.after_item.fs)
+    assert recipe_from(learn).size == (32, 32)
 
 
 @pytest.mark.slow

@@ -93,6 +93,12 @@ ALL_CELLS_RAN = """() => {
 }"""
 
 
+FIRST_CARD_FILLED = """() => {
+  const caption = document.querySelector('.lesson2-cleaner .lesson2-card .widget-html-content');
+  return !!caption && /\\.(jpe?g|png)/i.test(caption.innerText);
+}"""
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(lab, page, pictures):
@@ -118,6 +124,7 @@ def test_notebook_runs_in_jupyterlab_and_the_cleaner_moves_a_file_to_the_trash(l
     page.wait_for_function(
         "() => document.querySelector('.lesson2-cleaner').innerText.includes('files back where')"
     )
+    page.wait_for_function(FIRST_CARD_FILLED)  # the kernel's updates reach the page in turn
     page.set_viewport_size({"width": 1100, "height": 2400})  # the whole widget, for the picture
     cleaner.scroll_into_view_if_needed()
     cleaner.screenshot(path=pictures / "cleaner.png")  # notebook 03 shows it to static views

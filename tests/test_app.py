@@ -18,18 +18,8 @@ MAX_MB = 1  # the tests' upload limit
 
 
 @pytest.fixture(scope="module")
-def images(tiny_examples):
-    return tiny_examples
-
-
-@pytest.fixture(scope="module")
-def learn(tiny_learn):
-    return tiny_learn
-
-
-@pytest.fixture(scope="module")
-def settings(tiny_onnx, images):
-    return Settings(model=tiny_onnx, examples=images, max_upload_mb=MAX_MB, workers=2)
+def settings(tiny_onnx, tiny_examples):
+    return Settings(model=tiny_onnx, examples=tiny_examples, max_upload_mb=MAX_MB, workers=2)
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +62,12 @@ def test_page_and_its_files_load_from_this_server_only(client):
 
 
 @pytest.mark.slow
-def test_predict_returns_label_probabilities_domain_and_time(client, learn, images):
-    path = sorted(images.glob("square/*.jpg"))[0]
+def test_predict_returns_label_probabilities_domain_and_time(client, tiny_learn, tiny_examples):
+    path = sorted(tiny_examples.glob("square/*.jpg"))[0]
     response = client.post("/api/predict", files=jpeg(path))
     assert response.status_code == 200, response.text
     body = response.json()
-    label, _, probs = learn.predict(path)  # fastai's own answer
+    label, _, probs = tiny_learn.predict(path)  # fastai's own answer
     assert body["label"] == label
     assert list(body["probs"]) == ["circle", "square", "triangle"]
     np.testing.assert_allclose(list(body["probs"].values()), probs.numpy(), atol=1e-3)
@@ -86,9 +76,9 @@ def test_predict_returns_label_probabilities_domain_and_time(client, learn, imag
 
 
 @pytest.mark.slow
-def test_analyze_answers_course_v3s_client(client, images):
+def test_analyze_answers_course_v3s_client(client, tiny_examples):
     """course-v3's client.js posts field `file` to /analyze and shows `result`."""
-    path = sorted(images.glob("circle/*.jpg"))[0]
+    path = sorted(tiny_examples.glob("circle/*.jpg"))[0]
     body = client.post("/analyze", files=jpeg(path)).json()
     assert (
         body["result"]
@@ -132,12 +122,12 @@ def test_labels_and_health(client, tiny_onnx):
 
 
 @pytest.mark.slow
-def test_examples_are_listed_and_served(client, images):
+def test_examples_are_listed_and_served(client, tiny_examples):
     listed = client.get("/api/examples").json()["examples"]
     assert [e["label"] for e in listed] == ["circle"] * 3 + ["square"] * 3 + ["triangle"] * 3
     first = client.get(listed[0]["url"])
     assert first.status_code == 200
-    assert first.content == sorted(images.glob("circle/*.jpg"))[0].read_bytes()
+    assert first.content == sorted(tiny_examples.glob("circle/*.jpg"))[0].read_bytes()
     assert_error(client.get("/examples/99"), 404, "there is no example 99")
     assert_error(client.get("/examples/..%2F..%2Fetc%2Fpasswd"), 404, "nothing at")
 
@@ -159,8 +149,8 @@ def test_bad_uploads(client, files, status, says):
 
 
 @pytest.mark.slow
-def test_corrupt_image_and_bomb(client, images):
-    data = sorted(images.glob("circle/*.jpg"))[1].read_bytes()
+def test_corrupt_image_and_bomb(client, tiny_examples):
+    data = sorted(tiny_examples.glob("circle/*.jpg"))[1].read_bytes()
     cut = {"file": ("cut.jpg", data[: len(data) // 2], "image/jpeg")}
     assert_error(client.post("/api/predict", files=cut), 400, "damaged or cut short")
     from test_inference import png_header_only
@@ -196,15 +186,15 @@ def test_wrong_method_and_unknown_path(client):
 
 
 @pytest.mark.slow
-def test_server_keeps_serving_after_bad_input(client, images):
+def test_server_keeps_serving_after_bad_input(client, tiny_examples):
     for _ in range(3):
         client.post("/api/predict", files={"file": ("x.txt", b"nope", "text/plain")})
-    path = sorted(images.glob("triangle/*.jpg"))[0]
+    path = sorted(tiny_examples.glob("triangle/*.jpg"))[0]
     assert client.post("/api/predict", files=jpeg(path)).status_code == 200
 
 
 @pytest.mark.slow
-def test_unexpected_errors_are_json_500_and_serving_goes_on(tiny_onnx, tmp_path, images):
+def test_unexpected_errors_are_json_500_and_serving_goes_on(tiny_onnx, tmp_path, tiny_examples):
     """A real model file whose metadata asks for pictures the network cannot take."""
     proto = onnx.load(str(tiny_onnx))
     meta = next(p for p in proto.metadata_props if p.key == "lesson2")
@@ -215,7 +205,7 @@ def test_unexpected_errors_are_json_500_and_serving_goes_on(tiny_onnx, tmp_path,
     onnx.save(proto, str(broken))
     app = create_app(Settings(model=broken, examples=None, workers=1))
     with TestClient(app, raise_server_exceptions=False) as client:
-        path = sorted(images.glob("circle/*.jpg"))[0]
+        path = sorted(tiny_examples.glob("circle/*.jpg"))[0]
         for _ in range(2):
             assert_error(client.post("/api/predict", files=jpeg(path)), 500, "in its log")
         assert client.get("/api/health").status_code == 200

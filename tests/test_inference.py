@@ -21,16 +21,6 @@ WHITE = (255, 255, 255)
 
 
 @pytest.fixture(scope="module")
-def model_path(tiny_model_path):
-    return tiny_model_path
-
-
-@pytest.fixture(scope="module")
-def learn(tiny_learn):
-    return tiny_learn
-
-
-@pytest.fixture(scope="module")
 def images(tiny_examples):
     return sorted(tiny_examples.glob("*/*.jpg"))
 
@@ -44,10 +34,10 @@ def picture(size=48):
 
 
 @pytest.mark.slow
-def test_load_gives_a_learner_on_the_cpu(learn):
-    assert list(learn.dls.vocab) == ["circle", "square", "triangle"]
-    assert all(p.device.type == "cpu" for p in learn.model.parameters())
-    assert not learn.model.training
+def test_load_gives_a_learner_on_the_cpu(tiny_learn):
+    assert list(tiny_learn.dls.vocab) == ["circle", "square", "triangle"]
+    assert all(p.device.type == "cpu" for p in tiny_learn.model.parameters())
+    assert not tiny_learn.model.training
 
 
 @pytest.mark.parametrize(
@@ -75,9 +65,9 @@ def test_missing_file_and_folder(tmp_path):
 
 
 @pytest.mark.slow
-def test_truncated_model_is_reported_as_damaged(model_path, tmp_path):
+def test_truncated_model_is_reported_as_damaged(tiny_model_path, tmp_path):
     path = tmp_path / "half.pkl"
-    data = model_path.read_bytes()
+    data = tiny_model_path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError, match="damaged or cut short"):
         load(path)
@@ -113,51 +103,53 @@ def test_version_mismatch_names_what_is_missing_and_the_versions(tmp_path, monke
 
 
 @pytest.mark.slow
-def test_predictions_match_fastai_predict(learn, images):
+def test_predictions_match_fastai_predict(tiny_learn, images):
     """The batched path gives fastai's own answer: same label, same probabilities."""
     for path in images[::4]:
-        label, _, probs = learn.predict(path)
-        pred = predict(learn, path)
+        label, _, probs = tiny_learn.predict(path)
+        pred = predict(tiny_learn, path)
         assert pred.label == label
-        assert list(pred.probs) == list(learn.dls.vocab)
+        assert list(pred.probs) == list(tiny_learn.dls.vocab)
         np.testing.assert_allclose(list(pred.probs.values()), probs.numpy(), atol=1e-5)
 
 
 @pytest.mark.slow
-def test_path_bytes_and_pil_image_agree(learn, images):
+def test_path_bytes_and_pil_image_agree(tiny_learn, images):
     path = images[0]
-    by_path = predict(learn, path)
+    by_path = predict(tiny_learn, path)
     for source in (str(path), path.read_bytes(), Image.open(path)):
-        pred = predict(learn, source)
+        pred = predict(tiny_learn, source)
         assert pred.label == by_path.label
         np.testing.assert_allclose(list(pred.probs.values()), list(by_path.probs.values()))
 
 
 @pytest.mark.slow
-def test_batch_equals_one_by_one_and_probabilities_sum_to_one(learn, images):
+def test_batch_equals_one_by_one_and_probabilities_sum_to_one(tiny_learn, images):
     images = images[::3]
-    batch = predict_batch(learn, images)
+    batch = predict_batch(tiny_learn, images)
     assert len(batch) == len(images)
     for path, pred in zip(images, batch, strict=True):
-        alone = predict(learn, path)
+        alone = predict(tiny_learn, path)
         assert pred.label == alone.label == max(pred.probs, key=pred.probs.get)
         np.testing.assert_allclose(list(pred.probs.values()), list(alone.probs.values()), atol=1e-5)
         assert sum(pred.probs.values()) == pytest.approx(1, abs=1e-5)
         assert pred.seconds > 0
-    assert predict_batch(learn, []) == []
+    assert predict_batch(tiny_learn, []) == []
 
 
 @pytest.mark.slow
-def test_learner_is_safe_to_share_between_threads(learn, images):
+def test_learner_is_safe_to_share_between_threads(tiny_learn, images):
     """Batches of different sizes at once, as the app's workers run them (fastai's transforms
     keep per-batch state, which once mixed up two threads' batches)."""
     batches = [images[i : i + 1 + i % 4] for i in range(0, 24, 2)]
-    serial = [[p.probs for p in predict_batch(learn, b)] for b in batches]
+    serial = [[p.probs for p in predict_batch(tiny_learn, b)] for b in batches]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the app does: one torch thread per worker on a small machine
     try:
         with ThreadPoolExecutor(4) as pool:
-            parallel = list(pool.map(lambda b: [p.probs for p in predict_batch(learn, b)], batches))
+            parallel = list(
+                pool.map(lambda b: [p.probs for p in predict_batch(tiny_learn, b)], batches)
+            )
     finally:
         torch.set_num_threads(threads)
     for a, b in zip(serial, parallel, strict=True):
@@ -166,11 +158,13 @@ def test_learner_is_safe_to_share_between_threads(learn, images):
 
 
 @pytest.mark.slow
-def test_onnx_model_predicts_like_the_learner_and_says_whether_in_domain(tiny_onnx, learn, images):
+def test_onnx_model_predicts_like_the_learner_and_says_whether_in_domain(
+    tiny_onnx, tiny_learn, images
+):
     model = load(tiny_onnx)
     preds = predict_batch(model, images[::5])
     for path, pred in zip(images[::5], preds, strict=True):
-        torch_pred = predict(learn, path)
+        torch_pred = predict(tiny_learn, path)
         assert pred.label == torch_pred.label
         np.testing.assert_allclose(
             list(pred.probs.values()), list(torch_pred.probs.values()), atol=1e-3
@@ -201,7 +195,7 @@ def saved(img, fmt, **kwargs):
 
 
 @pytest.mark.slow
-def test_rgba_is_composited_on_white(learn):
+def test_rgba_is_composited_on_white(tiny_learn):
     rgb = picture()
     rgba = rgb.convert("RGBA")
     alpha = Image.new("L", rgb.size, 255)
@@ -215,8 +209,8 @@ def test_rgba_is_composited_on_white(learn):
     expected.paste(WHITE, (0, 0, 24, 48))
     assert np.array_equal(np.asarray(img), np.asarray(expected))
     np.testing.assert_allclose(
-        list(predict(learn, saved(rgba, "PNG")).probs.values()),
-        list(predict(learn, expected).probs.values()),
+        list(predict(tiny_learn, saved(rgba, "PNG")).probs.values()),
+        list(predict(tiny_learn, expected).probs.values()),
         atol=1e-6,
     )
 

@@ -18,6 +18,7 @@ Three steps keep 10,000 pictures fast and small:
    A copy correlates highly for some view (`MIN_MATCH`), and far more highly than the pair's
    pictures do with their other candidates (`MARGIN`): two plain discs correlate at 0.98, so
    a copy of a disc must come closer than that, while a texture's look-alikes are far below.
+   A copy also keeps the hue of its average colour (`MAX_HUE`), which standardising ignores.
 Pairs that pass are joined into groups (connected components); a group's `similarity` is its
 weakest link's aligned correlation. The thresholds were tuned on a set of generated textures
 (benchmarks/tune_copies.py) and checked on the demo shapes; bench_clean.py measures the
@@ -39,6 +40,9 @@ from lesson2.clean.features import embeddings
 NEIGHBOURS = 5  # candidates per picture, by deep features and again by thumbnail
 MIN_MATCH = 0.9  # aligned colour correlation a copy reaches at least
 MARGIN = 0.15  # and its 1 - correlation is at most this part of its pictures' usual one
+MAX_HUE = 30  # degrees between the hues of a copy's and its original's average colours
+MIN_CHROMA = 10  # distance from grey (of 255) below which a picture has no hue to compare
+LUMA = np.array([0.299, 0.587, 0.114])  # grey of a colour, as PIL's convert("L")
 SIDE = 16  # the thumbnails are compared at this size
 INNER = 0.8  # side of the centre part compared: a turn of up to 14 degrees keeps it inside
 ANGLES = (0, -3, 3, -6, 6, -9, 9, -12, 12)  # turns tried, in degrees
@@ -191,6 +195,22 @@ def distinct(n, pairs, scores, margin=MARGIN):
     return 1 - scores <= margin * (1 - usual)
 
 
+def same_hue(thumbs, pairs, max_degrees=MAX_HUE, min_chroma=MIN_CHROMA):
+    """Whether the average colours of each pair point the same way from grey, within `max_degrees`.
+
+    Brightness and saturation change how far a colour is from grey (its chroma), not which way:
+    a recoloured copy keeps its hue, while two different pictures that correlate once each
+    channel is standardised (two stripe patterns alike but for their colours) seldom do. A
+    picture nearly grey (chroma below `min_chroma` of 255) has no hue to compare and passes.
+    """
+    mean = thumbs.reshape(len(thumbs), -1, 3).mean(1)
+    chroma = mean - (mean @ LUMA)[:, None]
+    a, b = chroma[pairs[:, 0]], chroma[pairs[:, 1]]
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    cos = (a * b).sum(1) / np.maximum(na * nb, 1e-9)
+    return (np.minimum(na, nb) < min_chroma) | (cos >= math.cos(math.radians(max_degrees)))
+
+
 def group_duplicates(emb, min_match=MIN_MATCH, margin=MARGIN, k=NEIGHBOURS):
     """Groups of copies from `Embeddings`: exact ones first, then the most similar."""
     n = len(emb.names)
@@ -201,6 +221,7 @@ def group_duplicates(emb, min_match=MIN_MATCH, margin=MARGIN, k=NEIGHBOURS):
     pairs = pairs[digests[pairs[:, 0]] != digests[pairs[:, 1]]]  # same bytes: found by hash
     scores = pair_match(emb.thumbs, pairs)
     keep = (scores >= min_match) & distinct(n, pairs, scores, margin)
+    keep &= same_hue(emb.thumbs, pairs)
     exact = _exact_pairs(emb.digests)
     edges = np.concatenate([exact, pairs[keep]])
     weights = np.concatenate([np.ones(len(exact)), scores[keep]])

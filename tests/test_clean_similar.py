@@ -162,3 +162,11 @@ def test_turned_and_recoloured_copies_are_found_among_textures(tmp_path):
     groups = find_duplicates(tmp_path)
     assert sorted(sorted(g.names) for g in groups) == sorted(sorted(p) for p in pairs)
     assert all(g.similarity >= similar.MIN_MATCH for g in groups)
+
+
+def test_one_picture_and_a_lone_pair(tmp_path):
+    """No candidates at all, and a pair with no other picture to compare their likeness to."""
+    _textures(tmp_path, n=1)
+    assert find_duplicates(tmp_path) == []
+    pairs = plant_copies(tmp_path, n=1, seed=0, kinds=("rotate",))
+    assert [set(g.names) for g in find_duplicates(tmp_path)] == [set(pairs[0])]

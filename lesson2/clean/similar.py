@@ -179,8 +179,10 @@ def typical(n, pairs, scores):
     node, score = pairs.ravel(), np.repeat(scores, 2)
     order = np.lexsort((score, node))
     count = np.bincount(node, minlength=n)
-    middle = np.cumsum(count) - count + (count - 1) // 2
-    return np.where(count >= 2, score[order][np.minimum(middle, len(node) - 1)], 0)
+    middle = np.cumsum(count) - count + (count - 1) // 2  # in each picture's sorted scores
+    median, some = np.zeros(n, np.float32), count >= 2
+    median[some] = score[order][middle[some]]
+    return median
 
 
 def distinct(n, pairs, scores, margin=MARGIN):

@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/bench_clean.py --n 2000   # a smaller timing run
     .venv/bin/python benchmarks/bench_clean.py --skip-mislabels --skip-cost   # copies only
 
-Textures (stripes, dots, clouds), unlike the demo shapes the thresholds were tuned on. It measures:
+Textures (stripes, dots, clouds), unlike the demo shapes the suspects' thresholds were tuned on
+and the textures of benchmarks/tune_copies.py the copy search's were tuned on. It measures:
   * mislabels: with 10% and 20% of the pictures moved to a wrong class, the fraction of them
     among the top N (N = number moved), for the in-sample loss of a head fitted on all labels
     (a model that saw the labels it scores, as a learner's own top losses), for
@@ -15,8 +16,6 @@ Textures (stripes, dots, clouds), unlike the demo shapes the thresholds were tun
     many are grouped with their original and how many groups hold no planted copy;
   * cost: features + suspects + duplicates on `--n` pictures, time and peak RSS, in a process
     of its own (so the peak is the cleaner's alone, not the quality runs').
-
-The copy search's thresholds are tuned on other textures (benchmarks/tune_copies.py), never here.
 """
 
 import argparse

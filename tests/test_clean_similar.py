@@ -11,7 +11,7 @@ from lesson2.clean.features import embeddings
 from lesson2.clean.planted import TRANSFORMS, plant_copies
 from lesson2.clean.similar import candidates, find_duplicates, match, views
 from lesson2.pictures import ImageError
-from lesson2.shapes import draw_dataset
+from lesson2.shapes import draw_dataset, save_jpeg
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_a_crop_and_a_mirror_image_match_their_original():
     )
     other = rng.integers(0, 255, (1, 32, 32, 3), dtype=np.uint8)
     assert match(img, img[:, :, ::-1].copy())[0] > 0.99
-    assert match(img, crop)[0] > 0.9
+    assert match(img, crop)[0] > 0.85  # pixel noise, resampled off the grid of crops tried
     assert match(img, other)[0] < 0.5
-    assert views(img).shape == (1, 2 * (1 + 9 + 9), 3 * similar.SIDE**2)
+    assert views(img).shape == (1, len(similar.alignments()), 3 * similar.SIDE**2)
 
 
 def test_transformed_and_exact_copies_are_grouped_with_their_originals(shapes):
@@ -141,3 +141,34 @@ def test_notebook_03s_claim_planted_demo_copies_come_first(tmp_path, monkeypatch
     assert all(any(pair <= set(g.names) for g in first) for pair in pairs)
     assert all(g.similarity >= 0.999 for g in first)
     assert all(g.similarity < 0.99 for g in groups[len(pairs) :])
+
+
+def _textures(path, n=18, size=96):
+    """`n` random colour textures (smooth blobs and a few lines) in two classes, as JPEGs."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(7)
+    for k in range(n):
+        blobs = rng.integers(0, 255, (int(rng.integers(3, 8)),) * 2 + (3,), dtype=np.uint8)
+        img = Image.fromarray(blobs).resize((size, size), Image.Resampling.BICUBIC)
+        draw = ImageDraw.Draw(img)
+        for _ in range(4):
+            draw.line(tuple(rng.uniform(0, size, 4)), fill=tuple(rng.integers(0, 255, 3)), width=3)
+        save_jpeg(img, path / ("a", "b")[k % 2] / f"t{k:02d}.jpg")
+
+
+def test_turned_and_recoloured_copies_are_found_among_textures(tmp_path):
+    """Copies turned by 5-10 degrees and recoloured are grouped with their originals, alone."""
+    _textures(tmp_path)
+    pairs = plant_copies(tmp_path, n=4, seed=3, kinds=("rotate", "colour"))
+    groups = find_duplicates(tmp_path)
+    assert sorted(sorted(g.names) for g in groups) == sorted(sorted(p) for p in pairs)
+    assert all(g.similarity >= similar.MIN_MATCH for g in groups)
+
+
+def test_one_picture_and_a_lone_pair(tmp_path):
+    """No candidates at all, and a pair with no other picture to compare their likeness to."""
+    _textures(tmp_path, n=1)
+    assert find_duplicates(tmp_path) == []
+    pairs = plant_copies(tmp_path, n=1, seed=0, kinds=("rotate",))
+    assert [set(g.names) for g in find_duplicates(tmp_path)] == [set(pairs[0])]

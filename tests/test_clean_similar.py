@@ -8,8 +8,8 @@ import torch
 
 from lesson2.clean import similar
 from lesson2.clean.features import embeddings
-from lesson2.clean.planted import TRANSFORMS, plant_copies
-from lesson2.clean.similar import candidates, find_duplicates, match, views
+from lesson2.clean.planted import TRANSFORMS, copies_found, plant_copies
+from lesson2.clean.similar import DuplicateGroup, candidates, find_duplicates, match, views
 from lesson2.pictures import ImageError
 from lesson2.shapes import draw_dataset, save_jpeg
 
@@ -172,3 +172,13 @@ def test_one_picture_and_a_lone_pair(tmp_path):
     assert find_duplicates(tmp_path) == []
     pairs = plant_copies(tmp_path, n=1, seed=0, kinds=("rotate",))
     assert [set(g.names) for g in find_duplicates(tmp_path)] == [set(pairs[0])]
+
+
+def test_copies_found_counts_grouped_pairs_and_groups_without_a_planted_picture():
+    groups = [
+        DuplicateGroup(("a/1.jpg", "a/1c.jpg", "a/9.jpg"), 0.99, False),
+        DuplicateGroup(("b/4.jpg", "b/5.jpg"), 0.95, False),
+    ]
+    pairs = [("a/1.jpg", "a/1c.jpg"), ("b/2.jpg", "b/2c.jpg")]
+    found, strays = copies_found(groups, pairs)
+    assert found == 1 and strays == [groups[1]]

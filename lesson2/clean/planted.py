@@ -3,6 +3,7 @@
     from lesson2.clean.planted import plant_copies, plant_mislabels, transform
     moved = plant_mislabels(path, fraction=0.1, seed=0)   # names now filed under a wrong class
     copies = plant_copies(path, n=20, seed=0)            # [(original, copy), ...]
+    found, strays = copies_found(find_duplicates(path), copies)
     transform(img, "mirror", rng)                          # one of TRANSFORMS
 
 The copies are the ways a picture comes back from the web: cropped (at least 70% of the area
@@ -61,6 +62,14 @@ def plant_copies(path, n=20, seed=0, kinds=TRANSFORMS):
             copy.save(tmp, "JPEG", quality=15 if kind == "jpeg" else 90)
         pairs.append((original.relative_to(path).as_posix(), dest.relative_to(path).as_posix()))
     return pairs
+
+
+def copies_found(groups, pairs):
+    """(how many planted `pairs` share a group, the groups that hold no planted picture)."""
+    grouped = [set(g.names) for g in groups]
+    found = sum(any(set(p) <= g for g in grouped) for p in pairs)
+    planted = {name for p in pairs for name in p}
+    return found, [g for g in groups if not set(g.names) & planted]
 
 
 def plant_mislabels(path, fraction=0.1, seed=0, biased=False):

@@ -14,12 +14,21 @@ help:
 	@echo "make lab    JupyterLab on notebooks/"
 	@echo "make bench  run the benchmark scripts in benchmarks/"
 
-$(STAMP): pyproject.toml
+DEPS   := $(VENV)/.dependencies
+# The package is installed as a wheel, as a student's would be, and again whenever a source file
+# changes: tests and notebooks always run what ships.
+SOURCES := $(shell find lesson2 app/lesson2_app -type f ! -path '*/__pycache__/*' 2>/dev/null)
+
+$(DEPS): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lesson2)" >/dev/null
+	touch $(DEPS)
+
+$(STAMP): $(DEPS) $(SOURCES)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -32,10 +32,10 @@ import numpy as np
 from PIL import Image
 
 from lesson2.clean.features import embeddings
-from lesson2.clean.planted import copies_found, plant_copies, plant_mislabels
 from lesson2.clean.similar import find_duplicates
 from lesson2.clean.suspects import C, find_suspects, found_fraction, out_of_fold_probs
-from lesson2.shapes import save_jpeg
+from lesson2.demo.planted import copies_found, plant_copies, plant_mislabels
+from lesson2.demo.shapes import save_jpeg
 
 CLASSES = ("stripes", "dots", "clouds")
 SIZE = 96
@@ -159,17 +159,23 @@ def main():
             figures = ", ".join(
                 f"{k} {v:.0%}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()
             )
-            print(f"{fraction:.0%} noise (seed {seed}, top {planted}): {figures}; "
-                  f"find_suspects {seconds:.1f} s")  # fmt: skip
+            print(
+                f"{fraction:.0%} noise (seed {seed}, top {planted}): {figures}; "
+                f"find_suspects {seconds:.1f} s"
+            )
     found, planted, strays, seconds = copies(root, args.lesson)
-    print(f"copies grouped with their original: {found}/{planted}; groups with no planted copy: "
-          f"{len(strays)} {[g.names for g in strays][:3]}; duplicate step {seconds:.2f} s; "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"copies grouped with their original: {found}/{planted}; groups with no planted copy: "
+        f"{len(strays)} {[g.names for g in strays][:3]}; duplicate step {seconds:.2f} s; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     if not args.skip_cost:
         features, suspects, duplicates, total, rss = cost_apart(cost_set(root, args.n))
-        print(f"{args.n} pictures: features {features:.0f} s, suspects {suspects:.1f} s, "
-              f"duplicates {duplicates:.1f} s, total {total:.0f} s; peak RSS {rss:.0f} MB "
-              "(the timing process alone)")  # fmt: skip
+        print(
+            f"{args.n} pictures: features {features:.0f} s, suspects {suspects:.1f} s, "
+            f"duplicates {duplicates:.1f} s, total {total:.0f} s; peak RSS {rss:.0f} MB "
+            "(the timing process alone)"
+        )
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from fastai.vision.utils import download_images as fastai_download_images
 
-from lesson2.download import download_images
-from lesson2.localweb import LocalWeb, jpeg_bytes
-from lesson2.shapes import CLASSES, draw
+from lesson2.dataset.download import download_images
+from lesson2.demo.localweb import LocalWeb, jpeg_bytes
+from lesson2.demo.shapes import CLASSES, draw
 
 
 def _serve(n, latency, conn):

@@ -2,14 +2,15 @@
 
     .venv/bin/python benchmarks/bench_serve.py [--model shapes.pkl] [--seconds 15] [--clients 16]
 
-Both apps are the same Starlette code (app/main.py: uploads, decoding and micro-batching in
-worker threads), each in its own real uvicorn process on loopback, one after the other, with
-the same model and images: the ONNX app is `uvicorn --factory app.main:create_app` on the file
-`lesson2 export` writes (onnxruntime, no torch); the torch app serves the fastai learner through
-`lesson2.inference.TorchModel`. For `--seconds`, `--clients` concurrent clients post pictures in
-a loop (requests/s, p50, p99); then one client alone measures a single request's latency, set
-against the bare torch forward pass of the same network on the same preprocessed picture with
-as many threads as one app worker gets. Cold start is process start to a healthy /api/health;
+Both apps are the same Starlette code (lesson2_app.main: uploads, decoding and micro-batching
+in worker threads), each in its own real uvicorn process on loopback, one after the other, with
+the same model and images: the ONNX app is `uvicorn --factory lesson2_app.main:create_app` on
+the file `lesson2 export` writes (onnxruntime, no torch); the torch app serves the fastai learner
+through `lesson2.production.inference.load` (the same calls as the app's Model). For
+`--seconds`, `--clients` concurrent clients post pictures in a loop (requests/s, p50, p99); then
+one client alone measures a single request's latency, set against the bare torch forward pass
+of the same network on the same preprocessed picture with as many threads as one app worker
+gets. Cold start is process start to a healthy /api/health;
 peak RSS is the server's VmHWM; the app's environment is the installed size of
 app/requirements.txt and everything it pulls in.
 Targets (issue 9): single request <= 0.7x the bare forward, throughput >= 2x the torch app,
@@ -33,11 +34,10 @@ import httpx
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the repository's app/ and lesson2/, wherever this runs from
+from lesson2.production.launch import background, free_port, uvicorn_command
+from lesson2_app.settings import Settings
 
-from app.settings import Settings  # noqa: E402
-from lesson2.launch import background, free_port, uvicorn_command  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # ---- the torch app: the same app code, the learner behind it -----------------------------------
 
@@ -45,11 +45,12 @@ from lesson2.launch import background, free_port, uvicorn_command  # noqa: E402
 def serve_torch(model, port):
     import uvicorn
 
-    from app.main import create_app
-    from lesson2.inference import TorchModel
+    from lesson2.production.inference import load
+    from lesson2_app.main import create_app
 
     settings = Settings(model=model, port=port)
-    app = create_app(settings, TorchModel.load(model, settings.threads))
+    torch.set_num_threads(settings.threads)
+    app = create_app(settings, load(model))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -64,7 +65,7 @@ def server(kind, model):
             {},
         )
     url = f"http://127.0.0.1:{port}"
-    return background(command, f"{url}/api/health", env={"PYTHONPATH": str(ROOT), **env}), url
+    return background(command, f"{url}/api/health", env=env), url
 
 
 def peak_rss_mb(pid):
@@ -116,8 +117,14 @@ def measure(kind, model, images, args):
         single = single_latency(predict, images[0], args.single)
         rss = peak_rss_mb(proc.pid)
     p50, p99 = np.percentile(latencies, [50, 99])
-    return {"rps": len(latencies) / args.seconds, "p50": p50, "p99": p99, "single": single,
-            "cold": cold, "rss": rss}  # fmt: skip
+    return {
+        "rps": len(latencies) / args.seconds,
+        "p50": p50,
+        "p99": p99,
+        "single": single,
+        "cold": cold,
+        "rss": rss,
+    }
 
 
 # ---- the bare forward pass and the app's environment -------------------------------------------
@@ -126,11 +133,11 @@ def measure(kind, model, images, args):
 def bare_forward(model, image, n):
     """Median seconds of `learn.model(x)` alone, x already preprocessed, with one app worker's
     threads: the computation the app's single request does, without anything around it."""
-    from lesson2.inference import load
-    from lesson2.pictures import read_rgb
+    from lesson2.production.inference import load
+    from lesson2_app.pictures import read_rgb
 
     torch.set_num_threads(Settings(model=model).threads)
-    learn = load(model)
+    learn = load(model).learn
     (xb,) = learn.dls.test_dl([read_rgb(image)], num_workers=0).one_batch()
     xb, net, times = xb.as_subclass(torch.Tensor), learn.model.eval(), []
     with torch.inference_mode():
@@ -168,15 +175,18 @@ def env_size_mb(requirements=ROOT / "app" / "requirements.txt"):
 
 
 def quick_model(dest):
-    from lesson2.shapes import draw_dataset
-    from lesson2.train import export, get_dls, get_learner, plan_for
+    from lesson2.demo.shapes import draw_dataset
+    from lesson2.production.export import export_learner
+    from lesson2.training.data import get_dls
+    from lesson2.training.learner import get_learner
+    from lesson2.training.plan import plan_for
 
     print("no --model: training a small one on drawn shapes ...", flush=True)
     draw_dataset(dest / "shapes", n_per_class=40, size=128)
     plan = plan_for("cpu")
     learn = get_learner(get_dls(dest / "shapes", plan, num_workers=0, device="cpu"))
     learn.fine_tune(1)
-    return export(learn, dest / "shapes.pkl")
+    return export_learner(learn, dest / "shapes.pkl")
 
 
 def main():
@@ -190,13 +200,13 @@ def main():
     args = parser.parse_args()
     if args.serve_torch:
         return serve_torch(args.serve_torch, args.port)
-    from lesson2.commands.export import export
-    from lesson2.shapes import draw_dataset
+    from lesson2.demo.shapes import draw_dataset
+    from lesson2.production.export import onnx_from_pkl
 
     env = env_size_mb()
     with tempfile.TemporaryDirectory() as tmp:
         pkl = args.model or quick_model(Path(tmp))
-        onnx = export(pkl, Path(tmp) / "model.onnx")
+        onnx = onnx_from_pkl(pkl, Path(tmp) / "model.onnx")
         shapes = draw_dataset(Path(tmp) / "bench", n_per_class=8, size=224, seed=99)
         images = [p.read_bytes() for paths in shapes.values() for p in paths]
         results = {"torch": measure("torch", pkl, images, args)}
@@ -213,8 +223,10 @@ def report(results, forward, env, args):
     head = f"{'app':<22}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'1 req ms':>10}{'cold s':>8}"
     print(head + f"{'peak RSS MB':>13}")
     for name, r in (("torch app (learner)", old), ("ONNX app", ours)):
-        print(f"{name:<22}{r['rps']:>8.1f}{1000 * r['p50']:>8.0f}{1000 * r['p99']:>8.0f}"
-              f"{1000 * r['single']:>10.1f}{r['cold']:>8.2f}{r['rss']:>13.0f}")  # fmt: skip
+        print(
+            f"{name:<22}{r['rps']:>8.1f}{1000 * r['p50']:>8.0f}{1000 * r['p99']:>8.0f}"
+            f"{1000 * r['single']:>10.1f}{r['cold']:>8.2f}{r['rss']:>13.0f}"
+        )
     threads = Settings(model="x").threads
     print(f"bare torch forward: {1000 * forward:.1f} ms ({threads} thread{'s' * (threads > 1)})")
     size, names = env

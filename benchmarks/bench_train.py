@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_train.py              # CPU: ~15 minutes on 2 cores
     .venv/bin/python benchmarks/bench_train.py --epochs 1   # a shorter baseline
 
-CPU (always): on the offline demo dataset, `lesson2.train` (its DataBlock sized for the device,
+CPU (always): on the offline demo dataset, lesson2's recipe (its DataBlock sized for the device,
 EfficientNet-Lite0, fixed BatchNorm statistics, head first, then everything) against plain
 `vision_learner(dls, "efficientnet_lite0").fine_tune(n)` with fastai's defaults (the lesson's
 224 px, bs 64, BatchNorm training), same pictures, same split, same pretrained weights. Prints
@@ -22,9 +22,13 @@ from pathlib import Path
 import torch
 from fastai.vision.all import Callback, accuracy, error_rate, set_seed, vision_learner
 
-from lesson2 import models, train
-from lesson2.offline import build_demo_dataset
-from lesson2.shapes import draw_dataset
+from lesson2.demo.build import build_demo_dataset
+from lesson2.demo.shapes import draw_dataset
+from lesson2.training import models
+from lesson2.training.data import get_dls
+from lesson2.training.learner import get_learner
+from lesson2.training.plan import LR, describe_device, plan_for
+from lesson2.training.recipe import fit_recipe
 
 TARGET = 0.95  # validation accuracy for "time to accuracy"
 
@@ -80,18 +84,18 @@ def report(name, clock, learn):
 
 
 def bench_cpu(path, epochs):
-    print("\n== CPU: lesson2.train against plain fastai, same data and weights ==")
+    print("\n== CPU: lesson2.training.recipe against plain fastai, same data and weights ==")
     results = {}
     set_seed(42)
-    plan = train.plan_for("cpu")
-    dls = train.get_dls(path, plan, device="cpu")
-    ours = train.get_learner(dls, cbs=[clock := Clock()])
+    plan = plan_for("cpu")
+    dls = get_dls(path, plan, device="cpu")
+    ours = get_learner(dls, cbs=[clock := Clock()])
     with ours.no_logging():
-        train.fit_recipe(ours, plan)  # the recipe of `lesson2 train` and notebook 02
+        fit_recipe(ours, plan)  # the recipe of `lesson2 train` and notebook 02
     results["ours"] = report(f"lesson2 ({plan.size}px, bn_eval)", clock, ours)
     for size in (224, plan.size):
         set_seed(42)
-        dls = train.get_dls(path, train.plan_for("cpu", size=size, bs=64), device="cpu")
+        dls = get_dls(path, plan_for("cpu", size=size, bs=64), device="cpu")
         plain = fastai_defaults(dls)
         clock = Clock()
         with plain.no_logging():
@@ -127,19 +131,19 @@ def bench_gpu(epochs, n_per_class):
     print(f"\n== GPU: {torch.cuda.get_device_name()} ==")
     path = Path(tempfile.mkdtemp()) / "shapes"
     draw_dataset(path, n_per_class=n_per_class, size=256)  # enough pictures for full-speed epochs
-    plan = train.plan_for(freeze_epochs=0, epochs=epochs)  # the whole network from the start
-    dls = train.get_dls(path, plan)
-    ours = train.get_learner(dls, cbs=[clock := Clock()])
+    plan = plan_for(freeze_epochs=0, epochs=epochs)  # the whole network from the start
+    dls = get_dls(path, plan)
+    ours = get_learner(dls, cbs=[clock := Clock()])
     with ours.no_logging():
-        train.fit_recipe(ours, plan)
+        fit_recipe(ours, plan)
     ips = clock.images / clock.train_s
     limit = synthetic_ips(ours)
     print(f"lesson2 end to end {ips:.0f} img/s; synthetic limit {limit:.0f} img/s")
     print(f"end to end / limit: {ips / limit:.2f} (target >= 0.8)")
-    plain = fastai_defaults(train.get_dls(path, train.plan_for(bs=64)))
+    plain = fastai_defaults(get_dls(path, plan_for(bs=64)))
     plain.unfreeze()
     with plain.no_logging():
-        plain.fit_one_cycle(epochs, train.LR, cbs=(base := Clock()))
+        plain.fit_one_cycle(epochs, LR, cbs=(base := Clock()))
     base_ips = base.images / base.train_s
     print(f"fastai defaults, fp32: {base_ips:.0f} img/s; ours is {ips / base_ips:.1f}x (target 3x)")
 
@@ -151,7 +155,7 @@ def main(argv=None):
     parser.add_argument("--gpu-images", type=int, default=3000, help="per class, GPU benchmark")
     parser.add_argument("--skip-cpu", action="store_true", help="only the GPU benchmark")
     args = parser.parse_args(argv)
-    print(f"device: {train.describe_device()}")
+    print(f"device: {describe_device()}")
     if not args.skip_cpu:
         bench_cpu(args.data or build_demo_dataset(progress=False), args.epochs)
     if torch.cuda.is_available():

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from lesson2.clean.planted import copies_found, plant_copies
 from lesson2.clean.similar import find_duplicates
-from lesson2.shapes import save_jpeg
+from lesson2.demo.planted import copies_found, plant_copies
+from lesson2.demo.shapes import save_jpeg
 
 FAMILIES = ("checks", "rings", "scratches", "speckles")
 SIZE = 112  # not the benchmark's 96
@@ -85,9 +85,11 @@ def main():
         find_duplicates(path)  # features, cached: the time below is the duplicate step alone
         found, strays, seconds = measure(path, pairs)
         total += found
-        print(f"tuning seed {seed}: copies grouped with their original: {found}/{len(pairs)}; "
-              f"groups with no planted copy: {len(strays)} {[g.names for g in strays][:3]}; "
-              f"duplicate step {seconds:.2f} s")  # fmt: skip
+        print(
+            f"tuning seed {seed}: copies grouped with their original: {found}/{len(pairs)}; "
+            f"groups with no planted copy: {len(strays)} {[g.names for g in strays][:3]}; "
+            f"duplicate step {seconds:.2f} s"
+        )
     print(f"tuning set: {total}/60 copies found; load {os.getloadavg()[0]:.2f} (1 min)")
     shutil.rmtree(root, ignore_errors=True)
 

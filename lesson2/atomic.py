@@ -6,6 +6,7 @@
         f.write("name,label\\n")
     with atomic_path("model.pkl") as tmp:      # for savers that want a path
         learn.export(tmp)
+    write_with("model.pkl", learn.export)     # the same, in one call
 
 The data goes to a hidden temp file in the same folder (so the rename never crosses file
 systems), which replaces the target only once it is complete. Tools that list a dataset skip
@@ -86,3 +87,12 @@ def write_text(path, text):
     with atomic_open(path, "w", newline="\n") as f:
         f.write(text)
     return Path(path)
+
+
+def write_with(path, write):
+    """Call `write(tmp)` for a temp path beside `path`, then rename it to `path`; returns the
+    absolute Path."""
+    path = Path(path).expanduser().absolute()
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return path

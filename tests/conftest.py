@@ -1,6 +1,7 @@
 """Shared fixtures: a real headless Chromium (Debian's package) driven by playwright."""
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--save-pictures", metavar="DIR", default=None,
+        "--save-pictures",
+        metavar="DIR",
+        default=None,
         help="browser tests also keep the screenshots the docs show in DIR (e.g. docs)",
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -38,6 +41,15 @@ def chromium():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def launch_chromium(chromium):
+    """launch_chromium(*args): another Chromium through the session's playwright (a second
+    sync_playwright would clash with it), with the usual flags and `args`."""
+    return lambda *args: chromium.browser_type.launch(
+        executable_path=shutil.which("chromium"), args=[*CHROMIUM_ARGS, *args]
+    )
+
+
 @pytest.fixture
 def page(chromium, tmp_path):
     """A fresh browser context and page that accepts downloads."""
@@ -47,38 +59,77 @@ def page(chromium, tmp_path):
     context.close()
 
 
-# ---- the tiny model, shared by the inference, deploy and app tests (built once a session) ----
-# Named tiny_* so that no test file's own `learn` fixture (test_train.py) is shadowed.
+# ---- pictures and models the tests share, each built once -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_shapes(tmp_path_factory):
+    """A small demo folder, with a hidden quarantine folder and a non-image file to ignore."""
+    from lesson2.demo.shapes import draw_dataset
+
+    path = tmp_path_factory.mktemp("shapes")
+    draw_dataset(path, n_per_class=16, size=64)
+    draw_dataset(path / ".trash", classes=("circle",), n_per_class=3, size=64, seed=9)
+    (path / "circle" / "manifest.csv").write_text("url,status\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def learn(small_shapes):
+    """A live learner trained one epoch on `small_shapes` (its own for each test module)."""
+    from lesson2.training.data import get_dls
+    from lesson2.training.learner import get_learner
+    from lesson2.training.plan import plan_for
+
+    learn = get_learner(get_dls(small_shapes, plan_for(size=64, bs=16)))
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(1)
+    return learn
 
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory):
-    """The exported learner (.pkl) of tests/_models.py."""
-    from _models import tiny_model
+    """An exported EfficientNet-Lite0 learner (.pkl) fine-tuned on drawn shapes (built once)."""
+    from lesson2.demo.tiny_model import shapes_model
 
-    return tiny_model(tmp_path_factory)
+    return shapes_model(tmp_path_factory.getbasetemp() / "tiny-model")
 
 
 @pytest.fixture(scope="session")
 def tiny_learn(tiny_model_path):
     """That learner, loaded on the CPU."""
-    from lesson2.inference import load
+    from lesson2.production.inference import load
 
-    return load(tiny_model_path)
+    return load(tiny_model_path).learn
 
 
 @pytest.fixture(scope="session")
-def tiny_examples(tmp_path_factory):
+def tiny_examples(tiny_model_path):
     """The folder of drawn shapes the tiny model was trained on (class subfolders)."""
-    from _models import examples
-
-    return examples(tmp_path_factory)
+    return tiny_model_path.parent / "shapes"
 
 
 @pytest.fixture(scope="session")
 def tiny_onnx(tiny_model_path):
-    """The tiny learner exported to ONNX by `lesson2 export` (its own training folder)."""
-    from lesson2.commands.export import export
+    """The tiny learner exported to ONNX as `lesson2 export` does (its own training folder)."""
+    from lesson2.production.export import onnx_from_pkl
 
     dest = tiny_model_path.with_suffix(".onnx")
-    return dest if dest.exists() else export(tiny_model_path, dest)
+    return dest if dest.exists() else onnx_from_pkl(tiny_model_path, dest)
+
+
+# ---- async scenarios from synchronous tests --------------------------------------------------
+
+
+@pytest.fixture
+def run_async():
+    """run_async(fn, *args): anyio.run(fn, *args) in a thread of its own. While a browser test's
+    playwright (sync API) holds this thread's event loop, anyio.run here would find a loop
+    already running."""
+    import anyio
+
+    def run(fn, *args):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(anyio.run, fn, *args).result()
+
+    return run

@@ -43,8 +43,12 @@ def test_only_whole_file_modes(tmp_path):
 
 
 def test_remove_stale_removes_only_temp_files_of_dead_processes(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = tmp_path / f".tmp-{dead}-1-cat.jpg"
     live = tmp_path / f".tmp-{os.getpid()}-1-dog.jpg"
     kept = tmp_path / "cat.jpg"

@@ -22,8 +22,10 @@ import torch
 from PIL import Image
 
 from lesson2.atomic import atomic_path
-from lesson2.folders import image_files
-from lesson2.pictures import ImageError, read_rgb
+from lesson2.dataset.folders import image_files
+from lesson2.training.features import pooled
+from lesson2.training.models import LITE0_STATS, lite0
+from lesson2_app.pictures import ImageError, read_rgb
 
 CACHE = ".cleaning"  # hidden: never part of the dataset
 SIZE = 128  # pixels a side the body sees; the lesson's demo model trains at this size
@@ -31,7 +33,6 @@ THUMB = 32  # side of the colour thumbnail kept for checking duplicates
 BS = 16  # pictures per forward pass: on 2 CPUs faster than 64 (4.7 against 7.4 ms a
 # picture, cache-friendlier) and 230 MB lighter
 VERSION = 1  # of the cache file's layout: a new layout never reads an old file
-LITE0_STATS = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # see lesson2.models.LITE0_STATS
 
 
 @dataclass
@@ -50,8 +51,6 @@ class _Body:
 
     def __init__(self, learn=None):
         if learn is None:
-            from lesson2.models import lite0
-
             self.net, self.stats, self.key = lite0(num_classes=0), LITE0_STATS, "lite0"
         else:
             self.net, self.stats = learn.model[0], _normalize_stats(learn)
@@ -65,12 +64,8 @@ class _Body:
         """Pooled features of a uint8 batch (b, SIZE, SIZE, 3) and of its mirror image."""
         x = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255)
         x = ((x - self.mean) / self.std).to(self.device)
-        out = self._pooled(x) + self._pooled(x.flip(3))
+        out = pooled(self.net, x) + pooled(self.net, x.flip(3))
         return torch.nn.functional.normalize(out, dim=1).cpu().numpy()
-
-    def _pooled(self, x):
-        out = self.net(x)
-        return out.mean((2, 3)) if out.ndim == 4 else out
 
 
 def _normalize_stats(learn):
@@ -157,7 +152,8 @@ def embeddings(path, learn=None, progress=False):
         _save_cache(cache_file, *_columns(cached, cached))  # keep the work done so far
         raise ImageError(
             f"{len(broken)} file(s) cannot be read as pictures: {'; '.join(broken[:5])}. "
-            "Delete them (or run lesson2.download.verify_images on the folder) and try again"
+            "Delete them (or run lesson2.dataset.download.verify_images on the folder) and try "
+            "again"
         )
     names = [f.relative_to(path).as_posix() for f in files]
     _, vectors, thumbs = _columns(cached, digests)

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from lesson2.atomic import write_text
-from lesson2.folders import IMAGE_SUFFIXES, free_name, image_files, vocab_with_empty
+from lesson2.dataset.folders import IMAGE_SUFFIXES, free_name, image_files, vocab_with_empty
 
 KEEP, DELETE = "keep", "delete"
 TRASH = ".trash"  # a dot-folder: fastai's get_image_files never looks inside

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from lesson2.clean.features import embeddings
-from lesson2.gallery import show_files
+from lesson2.dataset.folders import check_dataset
+from lesson2.dataset.gallery import show_files
 
 FOLDS = 5  # out-of-fold parts: each model sees 80% of the labels
 C = 1.0  # inverse regularisation: on unit-length features, strong enough not to fit wrong labels
@@ -102,10 +103,9 @@ def _reason(label, p_label, rival, p_rival, issue):
 
 def find_suspects(path, learn=None, folds=FOLDS, seed=0, progress=False):
     """Every picture of the dataset at `path`, the likeliest mislabels first (see module doc)."""
+    check_dataset(path)  # a DatasetError says what the folder lacks
     emb = embeddings(path, learn, progress=progress)
     vocab = sorted(set(emb.labels))
-    if not emb.names:
-        raise ValueError(f"no pictures under {path}: put them in one folder per class")
     y = np.array([vocab.index(label) for label in emb.labels])
     probs = out_of_fold_probs(emb.vectors, y, folds, seed)
     return suspects_table(emb.names, emb.labels, vocab, probs)
@@ -118,7 +118,7 @@ def image_losses(learn, path, files=None):
         files = list(dls.train_ds.items) + list(dls.valid_ds.items)
     files = list(files)
     if not files:
-        raise ValueError(f"no images to score under {path}: check the dataset folder")
+        raise ValueError(f"the learner holds no pictures of {path}: pass `files` to score")
     dl = dls.test_dl(files, with_labels=True)  # validation transforms: no augmentation
     with learn.no_bar():
         probs, targs, losses = learn.get_preds(dl=dl, with_loss=True)

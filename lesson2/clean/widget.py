@@ -23,8 +23,8 @@ from PIL import Image
 
 from lesson2.clean import journal as cleaning
 from lesson2.clean import similar
-from lesson2.folders import vocab_with_empty
-from lesson2.pictures import ImageError, open_image
+from lesson2.dataset.folders import vocab_with_empty
+from lesson2_app.pictures import ImageError, open_image
 
 MODES = [("suspects", "suspects"), ("similar", "similar")]
 ALL = "all"

@@ -11,20 +11,26 @@ import sys
 from pathlib import Path
 
 from lesson2.clean import journal as cleaning
-from lesson2.pictures import ImageError
+from lesson2.commands import subcommand
+from lesson2.dataset.folders import dataset_folder
+from lesson2_app.pictures import ImageError
 
 TOP = 10  # suspects and duplicate groups printed
 
 
 def add(subparsers):
-    p = subparsers.add_parser(
+    p = subcommand(
+        subparsers,
         "clean",
-        help="show the images most likely mislabeled and the duplicates; apply or undo changes",
-        description=__doc__.splitlines()[0],
+        "show the images most likely mislabeled and the duplicates; apply or undo changes",
+        __doc__,
     )
     p.add_argument("data", type=Path, help="dataset folder with one subfolder per class")
     p.add_argument(
-        "--model", type=Path, help="an exported learner (.pkl) whose body gives features"
+        "--model",
+        dest="pkl",
+        type=Path,
+        help="an exported learner (.pkl) whose body gives features",
     )
     p.add_argument("--top", type=int, default=TOP, help="how many suspects and groups to print")
     p.add_argument("--no-duplicates", action="store_true", help="skip the duplicate search")
@@ -39,7 +45,7 @@ def add(subparsers):
 def run(
     data,
     *,
-    model=None,
+    pkl=None,
     top=TOP,
     no_duplicates=False,
     apply=None,
@@ -48,9 +54,10 @@ def run(
     rollback=False,
 ):
     """Print suspects and duplicates of the dataset `data`, or apply, undo or recover changes."""
-    path = Path(data).expanduser()
-    if not path.is_dir():
-        print(f"no dataset folder at {path}: pass the folder of class folders", file=sys.stderr)
+    try:
+        path = dataset_folder(data)
+    except FileNotFoundError as e:
+        print(f"lesson2 clean: {e}", file=sys.stderr)
         return 2
     if rollback and not recover:
         print(
@@ -58,13 +65,15 @@ def run(
             file=sys.stderr,
         )
         return 2
+    from lesson2_app.model import ModelFileError
+
     try:
         if apply or undo or recover:
             print(_change(path, apply, undo, recover, rollback))
             return 0
-        _report(path, model, top, no_duplicates)
-    except (cleaning.CleaningError, ImageError, ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        _report(path, pkl, top, no_duplicates)
+    except (cleaning.CleaningError, ImageError, ModelFileError, ValueError, OSError) as e:
+        print(f"lesson2 clean: {e}", file=sys.stderr)
         return 1
     return 0
 
@@ -84,11 +93,11 @@ def _change(path, apply, undo, recover, rollback):
     return f"applied {len(moves)} moves; `lesson2 clean {path} --undo` reverses them"
 
 
-def _report(path, model, top, no_duplicates):
+def _report(path, pkl, top, no_duplicates):
     from lesson2.clean.similar import find_duplicates
     from lesson2.clean.suspects import find_suspects
 
-    learn = _load(model) if model is not None else None
+    learn = _load(pkl) if pkl is not None else None
     table = find_suspects(path, learn, progress=True)
     print(f"top {top} suspects (out-of-fold, most suspect first):")
     print(table.head(top).to_string(index=False))
@@ -100,9 +109,7 @@ def _report(path, model, top, no_duplicates):
             print(f"  {kind}: {', '.join(g.names)}")
 
 
-def _load(model):
-    from fastai.learner import load_learner
+def _load(pkl):
+    from lesson2.production.inference import load
 
-    if not model.is_file():
-        raise FileNotFoundError(f"no exported learner at {model}: train and export one first")
-    return load_learner(model)
+    return load(pkl).learn

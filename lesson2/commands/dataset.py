@@ -1,24 +1,23 @@
 """`lesson2 dataset`: build a folder of class folders from URL files, searches, or the demo.
 
-lesson2 dataset ~/bears --urls urls_grizzly.csv urls_black.csv urls_teddy.csv
+lesson2 dataset ~/bears --urls urls_grizzly.txt urls_black.txt urls_teddy.txt
+lesson2 dataset ~/bears --urls ~/Downloads          # every urls_<class>.txt (or .csv) there
 lesson2 dataset ~/bears --search "grizzly=grizzly bear" "black=black bear" --max-images 150
 lesson2 dataset ~/.lesson2/shapes --demo        # offline: the messy local demo web
 """
 
-import argparse
-import re
 import sys
 from pathlib import Path
 
-from lesson2.download import download_images, verify_images
+from lesson2.commands import subcommand
 
 
 def add(sub):
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "dataset",
-        help="build an image dataset from URL files, web searches, or the offline demo",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "build an image dataset from URL files, web searches, or the offline demo",
+        __doc__,
     )
     p.add_argument("dest", type=Path, help="the dataset folder; each class gets a subfolder")
     src = p.add_mutually_exclusive_group(required=True)
@@ -26,7 +25,7 @@ def add(sub):
         "--urls",
         nargs="+",
         metavar="FILE",
-        help="URL files; the class is the name without 'urls_' (or CLASS=FILE)",
+        help="URL files (urls_<class>.txt or .csv; or CLASS=FILE), or a folder holding them",
     )
     src.add_argument(
         "--search",
@@ -54,36 +53,34 @@ def add(sub):
         help="try again URLs that failed with a timeout or an HTTP/network error",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    return p  # fmt: skip
+    return p
 
 
-def slug(text):
-    """A safe folder name from a class name or query: 'Grizzly bear!' -> 'grizzly_bear'."""
-    name = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not name:
-        raise ValueError(f"{text!r} gives no usable class name: use CLASS=... to name it")
-    return name
+def _class(name):
+    from lesson2.dataset.urlfile import slug
 
-
-def _named(items, default_name):
-    """[('grizzly', 'urls_grizzly.csv'), ...] from 'CLASS=VALUE' or bare values."""
-    named = []
-    for item in items:
-        name, sep, value = item.partition("=")
-        named.append((slug(name), value) if sep else (slug(default_name(item)), item))
-    return named
+    if not slug(name):
+        raise ValueError(f"{name!r} gives no usable class name: use CLASS=... to name it")
+    return slug(name)
 
 
 def _url_files(dest, urls, search, max_images):
-    if urls:
-        return _named(urls, lambda f: Path(f).stem.removeprefix("urls_"))
-    from lesson2.search import search_to_file
+    """{class: URL file} from the --urls or --search arguments."""
+    from lesson2.dataset.urlfile import class_of, find_url_files
 
-    files = []
-    for name, query in _named(search, lambda q: q):
-        file = dest / f"urls_{name}.csv"
-        search_to_file(query, file, max_images=max_images)
-        files.append((name, file))
+    if urls:
+        if len(urls) == 1 and Path(urls[0]).is_dir():
+            return find_url_files(urls[0])
+        pairs = [u.partition("=") for u in urls]
+        return {_class(n) if sep else class_of(n): Path(f if sep else n) for n, sep, f in pairs}
+    from lesson2.dataset.search import search_to_file
+    from lesson2.dataset.urlfile import url_file_name
+
+    files = {}
+    for item in search:
+        name, sep, query = item.partition("=")
+        name, query = (_class(name), query) if sep else (_class(item), item)
+        files[name] = search_to_file(query, dest / url_file_name(name), max_images=max_images)
     return files
 
 
@@ -101,28 +98,31 @@ def run(
     no_progress=False,
 ):
     """Download URL files or searches into `dest`/<class>/, or build the offline demo there."""
+    from lesson2.dataset.download import download_dataset, summarize, verify_images
+
     dest, progress = Path(dest), not no_progress
     try:
         if demo:
-            from lesson2.offline import build_demo_dataset, summarize
+            from lesson2.demo.build import build_demo_dataset
 
-            path = build_demo_dataset(dest, progress=progress)
-            print(summarize(path).to_string())
+            print(summarize(build_demo_dataset(dest, progress=progress)).to_string())
             return 0
         dest.mkdir(parents=True, exist_ok=True)
-        ok = 0
-        for name, file in _url_files(dest, urls, search, max_images):
-            report = download_images(
-                file, dest / name, max_size=max_size, workers=workers,
-                timeout=timeout, retry_failed=retry_failed, progress=progress,
-            )  # fmt: skip
-            ok += report.counts.get("ok", 0)
+        reports = download_dataset(
+            _url_files(dest, urls, search, max_images),
+            dest,
+            max_size=max_size,
+            workers=workers,
+            timeout=timeout,
+            retry_failed=retry_failed,
+            progress=progress,
+        )
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"lesson2 dataset: {e}", file=sys.stderr)
         return 2
     for item in verify_images(dest, quarantine=True):
         print(f"quarantined {item.path.name}: {item.reason}")
-    if not ok:
+    if not sum(r.counts.get("ok", 0) for r in reports.values()):
         print("no image was downloaded: see manifest.csv in each class folder", file=sys.stderr)
         return 1
     print(f"{dest}: ready for training (one folder per class)")

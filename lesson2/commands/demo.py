@@ -8,16 +8,12 @@ Each step resumes: the dataset is downloaded once, the model is trained once (un
 --retrain), so a second `make demo` goes straight to the app.
 """
 
-import argparse
-from pathlib import Path
+from lesson2.commands import serve, subcommand, train
 
 
 def add(sub):
-    p = sub.add_parser(
-        "demo",
-        help="offline: build the demo dataset, train on it, serve the web app",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = subcommand(
+        sub, "demo", "offline: build the demo dataset, train on it, serve the web app", __doc__
     )
     p.add_argument("--host", default="127.0.0.1", help="where the app listens (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="the app's port (default 8000)")
@@ -30,22 +26,22 @@ def add(sub):
 
 def run(*, host="127.0.0.1", port=8000, retrain=False, epochs=None, size=None, no_serve=False):
     """Build the demo dataset, train on it (once, unless `retrain`), then serve the app."""
-    from lesson2.commands import serve, train
-    from lesson2.offline import build_demo_dataset, summarize
-    from lesson2.paths import data_dir
+    from lesson2.dataset.download import summarize
+    from lesson2.demo.build import build_demo_dataset
+    from lesson2.workspace import data_dir
 
     print("1/3 building the demo dataset from the local web")
     path = build_demo_dataset()
     print(summarize(path).to_string())
-    model = data_dir() / "models" / f"{path.name}.pkl"
-    if retrain or not model.exists():
+    pkl = data_dir() / "models" / f"{path.name}.pkl"
+    if retrain or not pkl.exists():
         print(f"2/3 training on {path}")
-        status = train.run(path, out=model, epochs=epochs, size=size)
+        status = train.run(path, out=pkl, epochs=epochs, size=size)
         if status:
             return status
     else:
-        print(f"2/3 using the model trained earlier: {model} (--retrain to train again)")
+        print(f"2/3 using the model trained earlier: {pkl} (--retrain to train again)")
     if no_serve:
         return 0
     print("3/3 serving the app")
-    return serve.run(model=serve.onnx_for(model), host=host, port=port, examples=Path(path))
+    return serve.run(model_file=pkl, host=host, port=port, examples=path)

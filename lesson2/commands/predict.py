@@ -8,21 +8,27 @@ the training pictures at all (`in_domain`, `ood_score`). A .pkl learner works to
 fastai and torch, and carries no out-of-domain statistics).
 """
 
-import argparse
 import dataclasses
 import json
 import sys
 from pathlib import Path
 
+from lesson2.commands import subcommand
+
 
 def add(sub):
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "predict",
-        help="classify pictures with a model (.onnx or .pkl), saying when none of the classes fit",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "classify pictures with a model (.onnx or .pkl), saying when none of the classes fit",
+        __doc__,
     )
-    p.add_argument("model", type=Path, help="the .onnx file (or an exported .pkl learner)")
+    p.add_argument(
+        "model_file",
+        metavar="MODEL",
+        type=Path,
+        help="the .onnx file (or an exported .pkl learner)",
+    )
     p.add_argument("images", type=Path, nargs="+", help="picture files")
     p.add_argument("--json", dest="as_json", action="store_true", help="one JSON object a line")
     return p
@@ -41,21 +47,20 @@ def describe(name, pred, vocab):
     return f"{name}: {best} (ood score {pred.ood_score:.1f})"
 
 
-def run(*, model, images, as_json=False):
+def run(*, model_file, images, as_json=False):
     """Print a prediction for each of `images`; 1 if some could not be read, 2 for a bad model."""
-    from lesson2.inference import ModelFileError, load, predict
-    from lesson2.pictures import ImageError
+    from lesson2.production.inference import ModelFileError, load, predict
+    from lesson2_app.pictures import ImageError
 
     try:
-        loaded = load(model)
+        model = load(model_file)
     except ModelFileError as e:
         print(f"lesson2 predict: {e}", file=sys.stderr)
         return 2
-    vocab = loaded.vocab if hasattr(loaded, "vocab") else [str(v) for v in loaded.dls.vocab]
     status = 0
     for path in images:
         try:
-            pred = predict(loaded, path)
+            pred = predict(model, path)
         except (ImageError, FileNotFoundError) as e:
             print(f"lesson2 predict: {path}: {e}", file=sys.stderr)
             status = 1
@@ -63,5 +68,5 @@ def run(*, model, images, as_json=False):
         if as_json:
             print(json.dumps({"file": str(path), **dataclasses.asdict(pred)}))
         else:
-            print(describe(path.name, pred, vocab))
+            print(describe(path.name, pred, model.vocab))
     return status

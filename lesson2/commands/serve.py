@@ -6,24 +6,31 @@
 The app serves the ONNX file `lesson2 export` writes; given a learner (.pkl), this exports it
 first (to the .onnx beside it, unless that one is newer). Options left out come from
 LESSON2_MODEL, LESSON2_HOST, LESSON2_PORT, LESSON2_EXAMPLES and the other LESSON2_* settings in
-app/settings.py. Only export .pkl files you trust: loading one runs code from it.
+app/lesson2_app/settings.py. Only export .pkl files you trust: loading one runs code from it.
 """
 
-import argparse
 import dataclasses
 import os
+import socket
 import sys
 from pathlib import Path
 
+from lesson2.commands import subcommand
+
 
 def add(sub):
-    p = sub.add_parser(
+    p = subcommand(
+        sub,
         "serve",
-        help="serve the web app (upload a picture, see the prediction) for an exported model",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "serve the web app (upload a picture, see the prediction) for an exported model",
+        __doc__,
     )
-    p.add_argument("--model", type=Path, help="the .onnx (or .pkl) to serve; env LESSON2_MODEL")
+    p.add_argument(
+        "--model",
+        dest="model_file",
+        type=Path,
+        help="the .onnx (or .pkl) to serve; env LESSON2_MODEL",
+    )
     p.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--examples", type=Path, help="a folder of class folders to show as examples")
@@ -33,8 +40,6 @@ def add(sub):
 
 def _free(host, port):
     """None if `host:port` can be listened on, else why not."""
-    import socket
-
     with socket.socket() as s:
         try:
             s.bind((host, port))
@@ -43,46 +48,34 @@ def _free(host, port):
     return None
 
 
-def onnx_for(model):
-    """The .onnx file to serve for `model`: itself, or a .pkl's export (made when missing/stale)."""
-    model = Path(model).expanduser()
-    if model.suffix != ".pkl" or not model.is_file():
-        return model  # Model.load names what is wrong
-    onnx = model.with_suffix(".onnx")
-    if not onnx.is_file() or onnx.stat().st_mtime < model.stat().st_mtime:
-        from lesson2.commands.export import export
+def _defaults(model_file, examples):
+    """The demo's model and pictures, for what neither the options nor LESSON2_* name."""
+    from lesson2.workspace import data_dir
 
-        print(f"exporting {model.name} to {onnx.name} for the app")
-        export(model, onnx)
-    return onnx
-
-
-def _defaults(model, examples):
-    from lesson2.paths import data_dir
-
-    if model is None and "LESSON2_MODEL" not in os.environ:
-        model = data_dir() / "models" / "shapes.pkl"
+    if model_file is None and "LESSON2_MODEL" not in os.environ:
+        model_file = data_dir() / "models" / "shapes.pkl"
     if examples is None and "LESSON2_EXAMPLES" not in os.environ:
         demo = data_dir() / "shapes"
         examples = demo if demo.is_dir() else None
-    return model, examples
+    return model_file, examples
 
 
-def run(*, model=None, host=None, port=None, examples=None, workers=None):
-    """Serve the app for `model`; options left as None come from the LESSON2_* variables."""
+def run(*, model_file=None, host=None, port=None, examples=None, workers=None):
+    """Serve the app for `model_file`; options left as None come from the LESSON2_* variables."""
     import uvicorn
 
-    from lesson2.app.main import create_app
-    from lesson2.app.model import Model, ModelFileError
-    from lesson2.app.settings import Settings, SettingsError
+    from lesson2.production.export import onnx_for
+    from lesson2_app.main import create_app
+    from lesson2_app.model import Model, ModelFileError
+    from lesson2_app.settings import Settings, SettingsError
 
-    model, examples = _defaults(model, examples)
+    model_file, examples = _defaults(model_file, examples)
     try:
         settings = Settings.from_env(
-            model=model, host=host, port=port, examples=examples, workers=workers,
-        )  # fmt: skip
+            model=model_file, host=host, port=port, examples=examples, workers=workers
+        )
         settings = dataclasses.replace(settings, model=onnx_for(settings.model))
-        loaded = Model.load(settings.model, settings.threads)  # a bad file: one clear line
+        model = Model.load(settings.model, settings.threads)  # a bad file: one clear line
     except (SettingsError, ModelFileError, ValueError, FileNotFoundError) as e:  # ExportError too
         print(f"lesson2 serve: {e}", file=sys.stderr)
         return 2
@@ -95,7 +88,7 @@ def run(*, model=None, host=None, port=None, examples=None, workers=None):
         )
         return 2
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    print(f"serving {settings.model.name} ({', '.join(loaded.vocab)})")
+    print(f"serving {settings.model.name} ({', '.join(model.vocab)})")
     print(f"open http://{shown}:{settings.port} in a browser (Ctrl+C stops the server)", flush=True)
-    uvicorn.run(create_app(settings, loaded), host=settings.host, port=settings.port)
+    uvicorn.run(create_app(settings, model), host=settings.host, port=settings.port)
     return 0

@@ -1,0 +1,34 @@
+"""What the network's body sees in a picture: its activation map, pooled to one vector.
+
+    from lesson2.training.features import body_features, pooled
+    v = pooled(body, xb)                        # (n, d): the activations averaged over the map
+    v = pooled(body, xb, concat=True)           # (n, 2d): max and average, as fastai's head pools
+    x, y = body_features(learn, learn.dls.valid)     # every batch of a DataLoader, no gradients
+
+The cleaner ranks suspects on these vectors, the pitfalls train heads on them, and the exported
+model measures how far a picture lies from every class with them.
+"""
+
+import torch
+
+
+def pooled(body, x, concat=False):
+    """The body's activations for the batch `x`, pooled over the picture (a body that pools
+    itself, as timm's with no classifier, gives its own vectors)."""
+    out = body(x)
+    if out.ndim == 2:
+        return out
+    avg = out.mean((2, 3))
+    return torch.cat([out.amax((2, 3)), avg], 1) if concat else avg
+
+
+def body_features(learn, dl, concat=False, model=None):
+    """(features, targets) of every batch of `dl` through the body of `model` (default: the
+    learner's), in evaluation mode; targets is None for a DataLoader without labels."""
+    body = (model if model is not None else learn.model)[0].eval()
+    xs, ys = [], []
+    with torch.no_grad():  # not inference_mode: heads are trained on these tensors afterwards
+        for xb, *yb in dl:
+            xs.append(pooled(body, xb.as_subclass(torch.Tensor), concat).float().cpu())
+            ys += [yb[0].as_subclass(torch.Tensor).cpu()] if yb else []
+    return torch.cat(xs), (torch.cat(ys) if ys else None)

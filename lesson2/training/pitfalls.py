@@ -1,0 +1,219 @@
+"""What goes wrong in training, shown in seconds: the lesson's pitfalls on real data.
+
+    from lesson2.training.pitfalls import PITFALLS, features, run_pitfalls
+    feats = features(learn, exclude=planted)  # the pretrained body's view of every image, once
+    histories = run_pitfalls(feats)    # {"lr too high": History(epoch=[...], ...), ...}
+
+Each pitfall trains fastai's usual head with `fit_one_cycle` on features the frozen body has
+computed once, so all of them fit on a CPU in seconds. After every mini-batch the head is
+scored on the whole training set and on the validation set (without the files in `exclude`,
+say the demo's planted mislabels, whose huge losses would hide everything else): the loss and
+the error rate, the lesson's measure.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from fastai.vision.all import (
+    Callback,
+    CancelValidException,
+    CrossEntropyLossFlat,
+    DataLoaders,
+    Learner,
+    create_head,
+    set_seed,
+)
+from torch.utils.data import TensorDataset
+
+from lesson2.training.features import body_features
+
+BS = 16  # small batches: many steps, so even one epoch draws a curve
+
+
+@dataclass
+class Pitfall:
+    """One way to train badly (or well): its learning rate, epochs and training set."""
+
+    lr: float  # peak learning rate of the one-cycle schedule
+    epochs: int  # passes over the training images
+    n_train: int | None = None  # use only this many training images (None: all)
+    ps: float = 0.5  # dropout in the head (fastai's default); 0 lets it memorize freely
+    wd: float | None = None  # weight decay (None: fastai's default 0.01); 0 lets weights grow
+    note: str = ""  # what the curves show
+
+
+PITFALLS = {
+    "about right": Pitfall(3e-4, 4, note="both losses fall, then level off near their lowest"),
+    "lr too high": Pitfall(3.0, 4, note="the loss jumps around or explodes: lower the lr"),
+    "lr too low": Pitfall(1e-6, 4, note="the loss hardly moves: raise the lr"),
+    "too few epochs": Pitfall(
+        3e-4, 1, note="both still falling when it stops; train loss above valid"
+    ),
+    # Overfitting needs a tiny training set, no dropout, no weight decay (and, as here, no
+    # augmentation): with fastai's defaults and a few hundred pictures it hardly shows.
+    "too many epochs": Pitfall(
+        1e-1, 60, n_train=6, ps=0, wd=0, note="train loss ~0, valid loss climbs from its best"
+    ),
+}
+
+
+@dataclass
+class History:
+    """Loss and error rate on the training and validation sets, after each mini-batch."""
+
+    epoch: list = field(default_factory=list)  # when (in epochs, fractional)
+    train_loss: list = field(default_factory=list)
+    valid_loss: list = field(default_factory=list)
+    train_error: list = field(default_factory=list)
+    valid_error: list = field(default_factory=list)
+
+
+def _score(model, x, y):
+    """Mean cross-entropy and error rate of `model` on (x, y), without dropout."""
+    with torch.no_grad():
+        out = model.eval()(x)
+    return torch.nn.functional.cross_entropy(out, y).item(), (out.argmax(1) != y).float().mean()
+
+
+class _Scores(Callback):
+    """Scores the head on all training and validation features before training and after
+    every mini-batch."""
+
+    order = 60
+
+    def __init__(self, history, train, valid):
+        self.history, self.train, self.valid = history, train, valid
+
+    def before_fit(self):
+        self._record(0.0)
+
+    def before_validate(self):
+        raise CancelValidException()  # fastai's own pass: _record has scored the valid set
+
+    def after_batch(self):
+        if self.training:
+            self._record(self.train_iter / self.n_iter)
+
+    def _record(self, epoch):
+        training = self.model.training
+        h = self.history
+        loss, error = _score(self.model, *self.train)
+        h.train_loss.append(loss)
+        h.train_error.append(float(error))
+        loss, error = _score(self.model, *self.valid)
+        h.valid_loss.append(loss)
+        h.valid_error.append(float(error))
+        h.epoch.append(epoch)
+        self.model.train(training)
+
+
+def features(learn, exclude=()):
+    """Features of every training and validation image (no augmentation), computed once;
+    validation files in `exclude` (paths) are left out."""
+    dls = learn.dls
+    train_dl = dls.test_dl(dls.train.items, with_labels=True)
+    vx, vy = body_features(learn, dls.valid, concat=True)
+    exclude = {Path(f).resolve() for f in exclude}
+    keep = torch.tensor([Path(f).resolve() not in exclude for f in dls.valid.items])
+    train = body_features(learn, train_dl, concat=True)
+    return {"train": train, "valid": (vx[keep], vy[keep]), "c": dls.c}
+
+
+def _subset(x, y, n, seed):
+    """About `n` items of (x, y), the same number from each class."""
+    if n is None or n >= len(y):
+        return x, y
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    per_class = -(-n // len(y.unique()))
+    keep = torch.cat([order[y[order] == label][:per_class] for label in y.unique()])
+    return x[keep], y[keep]
+
+
+def head_learner(feats, pitfall=None, bs=BS, seed=0):
+    """A Learner for a fresh fastai head on `feats` (training images cut as `pitfall` says).
+
+    Its steps are those of the frozen stage (the body is fixed either way), so its `lr_find`
+    takes seconds on a CPU."""
+    pitfall = pitfall or Pitfall(lr=1e-3, epochs=1)
+    set_seed(seed)
+    x, y = _subset(*feats["train"], pitfall.n_train, seed)
+    dls = DataLoaders.from_dsets(
+        TensorDataset(x, y),
+        TensorDataset(*feats["valid"]),
+        bs=min(bs, len(y)),  # a full batch even from a tiny training set
+        device="cpu",
+        num_workers=0,
+    )
+    head = create_head(x.shape[1], feats["c"], pool=False, ps=pitfall.ps)
+    wd = {} if pitfall.wd is None else {"wd": pitfall.wd}
+    return Learner(dls, head, loss_func=CrossEntropyLossFlat(), **wd)
+
+
+def fit_head(feats, pitfall, bs=BS, seed=0):
+    """Train a fresh fastai head on `feats` as `pitfall` says; returns its `History`."""
+    learn = head_learner(feats, pitfall, bs, seed)
+    history = History()
+    scores = _Scores(history, learn.dls.train_ds.tensors, feats["valid"])
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(pitfall.epochs, pitfall.lr, cbs=scores)
+    return history
+
+
+@contextmanager
+def one_thread():
+    """Run torch on one thread: a model this small gains nothing from more, and on busy cores
+    its threads wait for each other (ten times slower on a shared 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run_pitfalls(feats, pitfalls=None):
+    """`fit_head` for each pitfall (default: all of PITFALLS)."""
+    pitfalls = pitfalls or PITFALLS
+    with one_thread():
+        return {name: fit_head(feats, p) for name, p in pitfalls.items()}
+
+
+def _at(values, fraction):
+    return values[round(fraction * (len(values) - 1))]
+
+
+def claims(histories):
+    """{claim: whether `histories` (from `run_pitfalls`) show it}: what notebook 02 says."""
+    right, high, low = histories["about right"], histories["lr too high"], histories["lr too low"]
+    few, many = histories["too few epochs"], histories["too many epochs"]
+    return {
+        "about right: valid loss ends within 30% of its lowest": (
+            right.valid_loss[-1] <= 1.3 * min(right.valid_loss)
+        ),
+        "about right: valid error rate ends at 5% or less": right.valid_error[-1] <= 0.05,
+        "lr too high: the loss grows more than 10x at some point": (
+            max(high.train_loss) > 10 * high.train_loss[0]
+        ),
+        "lr too high: valid loss ends 10x above about right": (
+            high.valid_loss[-1] > 10 * right.valid_loss[-1]
+        ),
+        "lr too low: train loss ends within 10% of where it began": (
+            low.train_loss[-1] > 0.9 * low.train_loss[0]
+        ),
+        "too few epochs: both losses still fell over the last quarter": all(
+            h[-1] < 0.95 * _at(h, 0.75) for h in (few.train_loss, few.valid_loss)
+        ),
+        "too few epochs: train loss ends above valid loss": few.train_loss[-1] > few.valid_loss[-1],
+        "too few epochs: train loss ends 2x above about right": (
+            few.train_loss[-1] > 2 * right.train_loss[-1]
+        ),
+        "too many epochs: train loss ends below 0.001": many.train_loss[-1] < 1e-3,
+        "too many epochs: valid loss ends 30% above its lowest": (
+            many.valid_loss[-1] > 1.3 * min(many.valid_loss)
+        ),
+        "too many epochs: valid error rate ends above its lowest": (
+            many.valid_error[-1] > min(many.valid_error)
+        ),
+    }

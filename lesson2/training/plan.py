@@ -1,0 +1,87 @@
+"""How to train on this machine: image size, batch size, epochs, the split, and the device.
+
+    from lesson2.training.plan import LR, Plan, plan_for, pick_device
+    plan = plan_for()               # 128 px and 2 + 2 epochs on a CPU; 224 px and 1 + 4 on a GPU
+    plan = plan_for(size=64, bs=8)  # the device's plan with smaller pictures and batches
+    plan.valid_pct, plan.seed       # the train/valid split every step of the lesson uses
+
+torch is imported only inside the functions that need a device, so that `lesson2 train --help`
+reads these defaults in a blink.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+CPU_SIZE, GPU_SIZE = 128, 224  # pixels a side: small on a CPU, the lesson's 224 on a GPU
+CPU_BS, GPU_BS = 32, 64  # images per batch
+LR = 2e-3  # base learning rate of the recipe; lr_find in notebook 02 shows where it comes from
+VALID_PCT = 0.2  # share of each dataset kept for validation, as in the lesson
+SEED = 42  # of the random train/valid split: the same pictures are validation every time
+
+
+@dataclass
+class Plan:
+    """How much training suits a device, and which pictures are kept for validation."""
+
+    size: int = CPU_SIZE  # pixels a side
+    bs: int = CPU_BS  # images per batch
+    freeze_epochs: int = 2  # epochs training only the new head
+    epochs: int = 2  # epochs training the whole network afterwards
+    lr_find_iters: int = 30  # mini-batches lr_find tries (each one costs a training step)
+    valid_pct: float = VALID_PCT  # share of the pictures kept for validation
+    seed: int = SEED  # of the random split
+
+    def __post_init__(self):
+        if not 0 < self.valid_pct < 1:
+            raise ValueError(f"valid_pct must be between 0 and 1, not {self.valid_pct}")
+        for name in ("size", "bs"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+
+def plan_for(device=None, **changes):
+    """The `Plan` for `device` (default: the one `pick_device` chooses), with `changes` applied;
+    changes that are None keep the device's value."""
+    if _device_type(device) == "cpu":
+        plan = Plan()
+    else:
+        plan = Plan(size=GPU_SIZE, bs=GPU_BS, freeze_epochs=1, epochs=4, lr_find_iters=100)
+    return dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _device_type(device):
+    import torch
+
+    return (torch.device(device) if device is not None else pick_device()).type
+
+
+def pick_device():
+    """CUDA if there is a GPU, else Apple's MPS, else the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda", torch.cuda.current_device())
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe_device(device=None):
+    """A short human description of `device`, e.g. 'cuda (NVIDIA H100)' or 'cpu (2 threads)'."""
+    import torch
+
+    device = torch.device(device) if device is not None else pick_device()
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type
+
+
+def loader_workers(device):
+    """Data-loader worker processes: none on small CPU-only machines, where they slow training."""
+    from lesson2_app.settings import cores
+
+    if _device_type(device) == "cpu" and cores() <= 4:
+        return 0  # the workers would compete with the model for the same few cores
+    return min(8, max(cores() - 1, 0))

@@ -1,0 +1,74 @@
+"""The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
+
+from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
+fit_recipe(learn, plan)          # fit_one_cycle on the head; unfreeze; slice(lr/100, lr/2)
+find_lr(learn)                   # lr_find over every mini-batch it was given, with a plot
+lr_turn(learn.recorder)          # where that curve shoots up: too high from there on
+save_stage(learn, "stage-1")     # learn.load("stage-1") brings it back
+"""
+
+import statistics
+from pathlib import Path
+
+import torch
+from fastai.vision.all import minimum, steep, valley
+
+from lesson2.atomic import write_with
+from lesson2.training.plan import LR, plan_for
+
+
+def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None):
+    """The lesson's recipe: `plan.freeze_epochs` of the new head alone (skipped without
+    pretrained weights), then `plan.epochs` of the whole network with discriminative learning
+    rates `slice(lo, lr / 2)`: the early layers' steps `lo` default to a hundredth of `lr`."""
+    if plan.freeze_epochs and pretrained:
+        learn.fit_one_cycle(plan.freeze_epochs, lr)
+    learn.unfreeze()
+    if plan.epochs:
+        learn.fit_one_cycle(plan.epochs, slice(lo or lr / 100, lr / 2))
+    return learn
+
+
+def find_lr(learn, num_it=None, start_lr=1e-6, end_lr=1, show_plot=True):
+    """fastai's `lr_find` over `num_it` mini-batches from `start_lr` to `end_lr` (plot included),
+    all of them: fastai's early stop misfires when one noisy batch follows a lucky one. Returns
+    the suggestions `valley` (fastai's default pick), `minimum` (a tenth of the lowest loss's
+    lr, fastbook's rule) and `steep`."""
+    num_it = num_it or plan_for(learn.dls.device).lr_find_iters
+    return learn.lr_find(
+        start_lr,
+        end_lr,
+        num_it,
+        stop_div=False,
+        show_plot=show_plot,
+        suggest_funcs=(minimum, steep, valley),
+    )
+
+
+def lr_turn(recorder):
+    """The learning rate where `lr_find`'s recorded (smoothed) loss shoots up: the first one
+    from which the loss stays above twice its typical level (the median of the curve's first
+    half). None if the curve never turns up. The first tenth is skipped, as fastai's
+    suggestions do: a few batches in, the smoothed loss is still mostly noise."""
+    skip = len(recorder.losses) // 10
+    lrs, losses = recorder.lrs[skip:], [float(loss) for loss in recorder.losses[skip:]]
+    level = statistics.median(losses[: max(len(losses) // 2, 1)])
+    above = [loss > 2 * level for loss in losses]
+    start = len(above)
+    while start > 0 and above[start - 1]:
+        start -= 1
+    return float(lrs[start]) if start < len(above) else None
+
+
+def valid_accuracy(learn, exclude=()):
+    """Validation accuracy leaving out the files in `exclude` (say, known wrong labels)."""
+    exclude = {Path(f).resolve() for f in exclude}
+    keep = torch.tensor([Path(f).resolve() not in exclude for f in learn.dls.valid.items])
+    probs, targets = learn.get_preds(dl=learn.dls.valid)
+    return (probs.argmax(1) == targets)[keep].float().mean().item()
+
+
+def save_stage(learn, name):
+    """Save weights as stage `name` (learn.path/models/name.pth); `learn.load(name)` restores."""
+    dest = learn.path / learn.model_dir / f"{name}.pth"
+    return write_with(dest, lambda tmp: learn.save(tmp.with_suffix(""), with_opt=True))

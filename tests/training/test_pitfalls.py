@@ -1,0 +1,71 @@
+"""lesson2.training.pitfalls: the ways training goes wrong, on real features."""
+
+import matplotlib
+import pytest
+
+from lesson2.demo.build import build_demo_dataset
+from lesson2.demo.planted import planted_files
+from lesson2.demo.shapes import draw_dataset
+from lesson2.training.data import get_dls
+from lesson2.training.learner import get_learner
+from lesson2.training.pitfalls import PITFALLS, Pitfall, claims, features, fit_head, run_pitfalls
+from lesson2.training.plan import plan_for
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def feats(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shapes")
+    draw_dataset(path, n_per_class=20, size=64)
+    return features(get_learner(get_dls(path, plan_for(size=64, bs=16))))
+
+
+@pytest.fixture(scope="module")
+def demo_histories(tmp_path_factory):
+    """The pitfalls exactly as notebook 02 runs them: the demo shapes, the CPU plan, the
+    clean validation pictures."""
+    path = build_demo_dataset(tmp_path_factory.mktemp("demo") / "shapes", progress=False)
+    dls = get_dls(path, plan_for("cpu"), device="cpu")
+    planted = planted_files(path)["mislabeled"]
+    return run_pitfalls(features(get_learner(dls), exclude=planted))
+
+
+def test_features_cover_every_picture_once(feats):
+    x, y = feats["train"]
+    vx, vy = feats["valid"]
+    assert (len(y), len(vy)) == (48, 12)
+    assert x.shape[1] == vx.shape[1] == 2 * 1280  # max and mean pooled, like fastai's head
+    assert feats["c"] == 3
+
+
+def test_features_leave_out_excluded_validation_files(tmp_path):
+    draw_dataset(tmp_path, n_per_class=8, size=48)
+    learn = get_learner(get_dls(tmp_path, plan_for(size=48, bs=8)))
+    left_out = learn.dls.valid.items[:2]
+    feats = features(learn, exclude=left_out)
+    assert len(feats["valid"][1]) == len(learn.dls.valid.items) - 2
+    assert len(feats["train"][1]) == len(learn.dls.train.items)  # training set untouched
+
+
+def test_fit_head_records_every_step(feats):
+    history = fit_head(feats, Pitfall(lr=1e-3, epochs=2, n_train=9), bs=4)
+    steps = 2 * 2  # 9 pictures in batches of 4, the last partial batch dropped: 2 an epoch
+    assert history.epoch[0] == 0 and history.epoch[-1] == 2
+    assert len(history.epoch) == len(history.train_loss) == len(history.valid_error) == steps + 1
+    assert all(0 <= e <= 1 for e in history.train_error + history.valid_error)
+
+
+@pytest.mark.slow
+def test_the_notebook_claims_hold_on_the_demo(demo_histories):
+    shown = claims(demo_histories)
+    assert [claim for claim, holds in shown.items() if not holds] == []
+    assert len(shown) >= 2 * len(PITFALLS)  # at least two claims a pitfall
+
+
+@pytest.mark.slow
+def test_claims_can_fail(demo_histories):
+    swapped = {**demo_histories, "about right": demo_histories["too many epochs"]}
+    assert not claims(swapped)["about right: valid loss ends within 30% of its lowest"]
+    swapped = {**demo_histories, "too few epochs": demo_histories["about right"]}
+    assert not claims(swapped)["too few epochs: both losses still fell over the last quarter"]

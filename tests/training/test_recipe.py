@@ -1,0 +1,68 @@
+"""lesson2.training.recipe: the lesson's recipe, lr_find and saved stages."""
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+from fastai.vision.all import set_seed
+
+from lesson2.training.data import get_dls
+from lesson2.training.learner import get_learner
+from lesson2.training.plan import plan_for
+from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
+
+
+def test_save_stage_round_trips(learn):
+    saved = save_stage(learn, "stage-1")
+    assert saved.name == "stage-1.pth"
+    weight = learn.model[1][-1].weight.detach().clone()
+    with torch.no_grad():
+        learn.model[1][-1].weight.zero_()
+    learn.load("stage-1")
+    assert torch.equal(learn.model[1][-1].weight, weight)
+
+
+@pytest.mark.slow
+def test_find_lr_runs_until_the_loss_turns_and_suggests_left_of_it(learn):
+    with learn.no_bar():
+        found = find_lr(learn, num_it=30, start_lr=1e-5, end_lr=100, show_plot=False)
+    assert len(learn.recorder.lrs) == 30  # every mini-batch, no early stop
+    turn = lr_turn(learn.recorder)
+    assert turn is not None and turn < learn.recorder.lrs[-1]  # the plotted curve turns up
+    assert found.valley < turn  # the suggestion sits left of the turn
+
+
+def test_lr_turn_finds_where_the_loss_shoots_up():
+    lrs = [10**e for e in range(-7, 3)]
+    flat_then_up = SimpleNamespace(lrs=lrs, losses=[1, 0.5, 0.4, 0.45, 0.4, 0.42, 0.5, 1, 3, 9])
+    assert lr_turn(flat_then_up) == 1.0  # from lr 1 on, above twice the flat level
+    noisy = SimpleNamespace(lrs=lrs, losses=[1, 0.5, 0.4, 1.2, 0.4, 0.42, 0.5, 0.4, 0.3, 0.3])
+    assert lr_turn(noisy) is None  # one noisy jump that comes back is no turn
+    still_falling = SimpleNamespace(
+        lrs=lrs, losses=[1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
+    )
+    assert lr_turn(still_falling) is None
+
+
+@pytest.mark.slow
+def test_fit_recipe_is_the_notebooks_lines(small_shapes):
+    """The package's recipe and the lines notebook 02 shows train the same model."""
+    plan = plan_for(size=64, bs=16, freeze_epochs=1, epochs=1)
+    lr, lo = 2e-3, 1e-5
+
+    def fresh():
+        set_seed(7, reproducible=True)
+        dls = get_dls(small_shapes, plan)
+        return get_learner(dls)
+
+    packaged = fresh()
+    with packaged.no_bar(), packaged.no_logging():
+        fit_recipe(packaged, plan, lr, lo=lo)
+    shown = fresh()
+    with shown.no_bar(), shown.no_logging():
+        shown.fit_one_cycle(plan.freeze_epochs, lr)
+        shown.unfreeze()
+        shown.fit_one_cycle(plan.epochs, slice(lo, lr / 2))
+    for a, b in zip(packaged.model.parameters(), shown.model.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert not torch.allclose(*(m[1][-1].weight for m in (packaged.model, fresh().model)))

@@ -1,0 +1,29 @@
+"""lesson2.training.train: a folder in, a trained learner and both exports out."""
+
+import pytest
+
+from lesson2.dataset.folders import DatasetError
+from lesson2.demo.shapes import draw_dataset
+from lesson2.training.plan import plan_for
+from lesson2.training.train import train
+from lesson2_app.model import Model
+
+
+@pytest.mark.slow
+def test_train_exports_the_learner_and_the_apps_file(tmp_path):
+    draw_dataset(tmp_path / "shapes", n_per_class=12, size=64)
+    said = []
+    plan = plan_for(size=64, bs=8, freeze_epochs=1, epochs=1)
+    done = train(tmp_path / "shapes", plan, out=tmp_path / "m.pkl", log=said.append)
+    assert done.pkl == tmp_path / "m.pkl" and done.pkl.is_file()
+    assert Model.load(done.onnx).vocab == ["circle", "square", "triangle"]
+    assert 0 <= done.error_rate <= 1 and done.seconds > 0
+    assert done.images_seen == 2 * len(done.learn.dls.train_ds)
+    assert said[0].startswith("device: cpu") and "1 frozen + 1 epochs" in said[-1]
+
+
+def test_a_folder_that_is_no_dataset_fails_before_training(tmp_path):
+    draw_dataset(tmp_path / "one", classes=("circle",), n_per_class=4, size=16)
+    with pytest.raises(DatasetError, match="only class 'circle'"):
+        train(tmp_path / "one", out=tmp_path / "m.pkl", log=lambda _: None)
+    assert not (tmp_path / "m.pkl").exists()

@@ -39,16 +39,16 @@ SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}  # examples browse
 log = logging.getLogger("lesson2_app")
 
 
-def find_examples(folder, labels, per_class=EXAMPLES_PER_CLASS):
-    """[(label, path)] for the first few pictures in `folder`/<label>/ for each of `labels`.
+def find_examples(folder, vocab, per_class=EXAMPLES_PER_CLASS):
+    """[(label, path)] for the first few pictures in `folder`/<label>/ for each label of `vocab`.
 
     What a dataset folder is belongs to lesson2.dataset.folders, but the app runs without
-    lesson2: this listing stays minimal (the model's own labels, visible picture files) and
+    lesson2: this listing stays minimal (the model's own vocab, visible picture files) and
     serves only files it found at startup."""
     if folder is None:
         return []
     found = []
-    for label in labels:
+    for label in vocab:
         class_dir = Path(folder) / label
         if class_dir.is_dir():
             files = sorted(

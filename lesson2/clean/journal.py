@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from lesson2.atomic import write_text
-from lesson2.dataset.folders import IMAGE_SUFFIXES, free_name, image_files, vocab_with_empty
+from lesson2.dataset.folders import free_name, image_files, is_image_file, vocab_with_empty
 
 KEEP, DELETE = "keep", "delete"
 TRASH = ".trash"  # a dot-folder: fastai's get_image_files never looks inside
@@ -46,8 +46,7 @@ def _is_image_in_a_class(path, name):
         len(parts) >= 2
         and not Path(name).is_absolute()
         and not any(part.startswith(".") for part in parts)
-        and Path(name).suffix.lower() in IMAGE_SUFFIXES
-        and (path / name).is_file()
+        and is_image_file(path / name)
     )
 
 

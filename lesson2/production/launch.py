@@ -68,10 +68,10 @@ def _wait(url, proc, log, timeout):
 
 
 @contextmanager
-def serve_in_background(model, examples=None, port=None, env=None):
-    """`lesson2 serve` for `model` on 127.0.0.1; yields its base URL."""
+def serve_in_background(model_file, examples=None, port=None, env=None):
+    """`lesson2 serve` for `model_file` (.onnx or .pkl) on 127.0.0.1; yields its base URL."""
     port = port or free_port()
-    command = [sys.executable, "-m", "lesson2.cli", "serve", "--model", str(model)]
+    command = [sys.executable, "-m", "lesson2.cli", "serve", "--model", str(model_file)]
     command += ["--port", str(port)] + (["--examples", str(examples)] if examples else [])
     url = f"http://127.0.0.1:{port}"
     with background(command, f"{url}/api/health", env=env):
@@ -88,13 +88,14 @@ def uvicorn_command(python=sys.executable, port=8000, workers=1, app_dir=None):
 
 @contextmanager
 def uvicorn_in_background(
-    model, python=sys.executable, port=None, workers=1, app_dir=None, env=None
+    model_file, python=sys.executable, port=None, workers=1, app_dir=None, env=None
 ):
-    """`uvicorn --factory lesson2_app.main:create_app` for the .onnx `model`, with `python` (say,
-    a venv holding only app/requirements.txt, with `app_dir` the app/ folder); yields its URL."""
+    """`uvicorn --factory lesson2_app.main:create_app` for the .onnx `model_file`, with `python`
+    (say, a venv holding only app/requirements.txt, with `app_dir` the app/ folder); yields its
+    base URL."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {"LESSON2_MODEL": str(model), **(env or {})}
+    env = {"LESSON2_MODEL": str(model_file), **(env or {})}
     command = uvicorn_command(python, port, workers, app_dir)
     with background(command, f"{url}/api/health", env=env):
         yield url

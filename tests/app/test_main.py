@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
+from lesson2.demo.localweb import bomb_png
 from lesson2.demo.outsiders import real_photos
 from lesson2_app.main import create_app
 from lesson2_app.settings import Settings
@@ -153,9 +154,7 @@ def test_corrupt_image_and_bomb(client, tiny_examples):
     data = sorted(tiny_examples.glob("circle/*.jpg"))[1].read_bytes()
     cut = {"file": ("cut.jpg", data[: len(data) // 2], "image/jpeg")}
     assert_error(client.post("/api/predict", files=cut), 400, "damaged or cut short")
-    from test_inference import png_header_only
-
-    bomb = {"file": ("bomb.png", png_header_only(10_000, 10_000), "image/png")}
+    bomb = {"file": ("bomb.png", bomb_png(10_000), "image/png")}
     assert_error(client.post("/api/predict", files=bomb), 400, "pixels")
 
 

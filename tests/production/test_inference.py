@@ -2,9 +2,7 @@
 image files."""
 
 import io
-import struct
 import sys
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+from lesson2.demo.localweb import bomb_png
 from lesson2.demo.shapes import draw
 from lesson2.production.inference import LearnerModel, ModelFileError, load, predict, predict_batch
 from lesson2_app import pictures
@@ -259,23 +258,10 @@ def test_exif_rotation_is_applied():
 # ---- bad images --------------------------------------------------------------------------------
 
 
-def png_header_only(width, height):
-    """A PNG that claims `width` x `height` pixels but holds almost no data: a bomb's shape."""
-
-    def chunk(kind, body):
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    idat = zlib.compress(b"\0" * 1000)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-
-
 @pytest.mark.parametrize("side", [7_000, 10_000, 30_000])  # ours, Pillow's warning, Pillow's error
 def test_decompression_bombs_are_refused(side):
     with pytest.raises(ImageTooLarge, match="pixels"):
-        open_image(png_header_only(side, side))
+        open_image(bomb_png(side))
 
 
 def test_pixel_limit_applies_to_every_input():

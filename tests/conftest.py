@@ -74,6 +74,22 @@ def small_shapes(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def little_shapes(tmp_path_factory):
+    """A tiny dataset to copy: 4 pictures of 24 pixels per class."""
+    from lesson2.demo.shapes import draw_dataset
+
+    src = tmp_path_factory.mktemp("little-shapes")
+    draw_dataset(src, n_per_class=4, size=24)
+    return src
+
+
+@pytest.fixture
+def dataset_copy(little_shapes, tmp_path):
+    """A fresh copy of `little_shapes` that a test may change as it likes."""
+    return shutil.copytree(little_shapes, tmp_path / "data")
+
+
 @pytest.fixture(scope="module")
 def learn(small_shapes):
     """A live learner trained one epoch on `small_shapes` (its own for each test module)."""

@@ -12,7 +12,7 @@ from lesson2.demo.outsiders import real_photos
 from lesson2.production.launch import serve_in_background
 
 ARTIFACTS = (
-    Path(__file__).resolve().parents[1] / "artifacts"
+    Path(__file__).resolve().parents[2] / "artifacts"
 )  # screenshots to look at (git-ignored)
 MAX_MB = 1
 LABELS = {"circle", "square", "triangle"}

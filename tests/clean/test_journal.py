@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from lesson2.clean import journal as cleaning
 from lesson2.clean.journal import CleaningError, apply, history, pending, plan, recover, undo
-from lesson2.demo.shapes import CLASSES, draw_dataset
+from lesson2.demo.shapes import CLASSES
 
 
 def write_decisions(fname, decisions):
@@ -39,19 +40,9 @@ def names(path, folder):
     return sorted(f.name for f in (path / folder).iterdir())
 
 
-@pytest.fixture(scope="module")
-def shapes(tmp_path_factory):
-    """A small dataset to copy: 4 tiny pictures per class."""
-    src = tmp_path_factory.mktemp("shapes")
-    draw_dataset(src, n_per_class=4, size=24)
-    return src
-
-
 @pytest.fixture
-def path(shapes, tmp_path):
-    dest = tmp_path / "data"
-    subprocess.run(["cp", "-r", str(shapes), str(dest)], check=True)
-    return dest
+def path(dataset_copy):
+    return dataset_copy
 
 
 def test_delete_and_relabel_move_files_and_undo_puts_them_back(path):
@@ -228,10 +219,9 @@ def test_decisions_file_round_trip_and_bad_columns(path, tmp_path):
 
 # --- the property: whatever happens, every file is still there exactly once -------------------
 @pytest.fixture(scope="module")
-def same_names(shapes, tmp_path_factory):
+def same_names(little_shapes, tmp_path_factory):
     """The small dataset with the same file names in every class: every relabel collides."""
-    dest = tmp_path_factory.mktemp("same") / "data"
-    subprocess.run(["cp", "-r", str(shapes), str(dest)], check=True)
+    dest = shutil.copytree(little_shapes, tmp_path_factory.mktemp("same") / "data")
     for f in dest.glob("*/*.jpg"):
         f.rename(f.with_name(f.name[-8:]))  # circle/circle_0001.jpg -> circle/0001.jpg
     return dest

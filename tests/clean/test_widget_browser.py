@@ -13,7 +13,7 @@ import pytest
 
 from lesson2.production.launch import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = "03_clean.ipynb"
 RUN_TIMEOUT_MS = 400_000  # the quick notebook trains twice on 2 CPUs
 

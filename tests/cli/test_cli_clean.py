@@ -1,13 +1,12 @@
 """`lesson2 clean`: suspects and copies printed, decisions applied, undone and recovered."""
 
 import csv
-import shutil
 
 import pytest
 
 from lesson2.clean.journal import apply
 from lesson2.cli import main
-from lesson2.demo.shapes import CLASSES, draw_dataset
+from lesson2.demo.shapes import CLASSES
 
 
 def write_decisions(fname, decisions):
@@ -17,17 +16,9 @@ def write_decisions(fname, decisions):
     return fname
 
 
-@pytest.fixture(scope="module")
-def shapes(tmp_path_factory):
-    """A small dataset to copy: 4 tiny pictures per class."""
-    src = tmp_path_factory.mktemp("shapes")
-    draw_dataset(src, n_per_class=4, size=24)
-    return src
-
-
 @pytest.fixture
-def path(shapes, tmp_path):
-    return shutil.copytree(shapes, tmp_path / "data")
+def path(dataset_copy):
+    return dataset_copy
 
 
 def test_cli_prints_duplicates_applies_and_undoes(path, tmp_path, capsys):

@@ -20,7 +20,7 @@ from lesson2.dataset.snippet import (
 )
 from lesson2.dataset.urlfile import class_of, find_url_files, read_urls, url_file_name
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
+PAGES = Path(__file__).parents[1] / "fixtures" / "pages"
 # Evaluates the snippet the way the console does: as a script, whose value is its last expression.
 RUN_AS_SCRIPT = "source => (0, eval)(source)"
 

@@ -11,7 +11,7 @@ import pytest
 
 from lesson2.dataset.snippet import snippet_source
 
-SERP = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "serp"
+SERP = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "serp"
 PAGES = json.loads((SERP / "pages.json").read_text()) if SERP.is_dir() else []
 RELOADS = 3  # Bing's script reloads its page once with &first=1...: serve the capture again
 

@@ -28,6 +28,7 @@ from lesson2.dataset.folders import check_dataset
 from lesson2.dataset.gallery import show_files
 
 FOLDS = 5  # out-of-fold parts: each model sees 80% of the labels
+LEARNER_DEFAULT = "both"  # with a trained learner: measured in benchmarks/bench_own_data.py
 C = 1.0  # inverse regularisation: on unit-length features, strong enough not to fit wrong labels
 COLUMNS = ["name", "label", "suggested", "score", "reason"]
 
@@ -101,14 +102,53 @@ def _reason(label, p_label, rival, p_rival, issue):
     return f"{label} ({p_label:.0%})"
 
 
-def find_suspects(path, learn=None, folds=FOLDS, seed=0, progress=False):
-    """Every picture of the dataset at `path`, the likeliest mislabels first (see module doc)."""
+FEATURES = ("pretrained", "learner", "both")  # what find_suspects' classifier reads
+
+
+def features_for(path, learn=None, features=None, progress=False):
+    """(names, labels, features (n, d) float32, what they come from) for `find_suspects`.
+
+    "pretrained": the pretrained body's; "learner": the trained learner's body's; "both": the
+    two side by side. Default: "both" when a learner is given (see LEARNER_DEFAULT), else
+    "pretrained". Each picture as it is, not mirrored: a mirror image can be another class."""
+    features = features or (LEARNER_DEFAULT if learn is not None else "pretrained")
+    if features not in FEATURES or (features != "pretrained" and learn is None):
+        needs = "" if features in FEATURES else f" (one of {', '.join(FEATURES)})"
+        raise ValueError(f"features={features!r} needs a trained learner (learn=...){needs}")
+    parts = []
+    if features in ("pretrained", "both"):
+        parts.append(embeddings(path, progress=progress))
+    if features in ("learner", "both"):
+        parts.append(embeddings(path, learn, progress=progress))
+    x = np.concatenate([p.plain.astype(np.float32) for p in parts], axis=1) / np.sqrt(len(parts))
+    source = " and ".join(p.source for p in parts)
+    return parts[0].names, parts[0].labels, x, source
+
+
+def exported_learner(path):
+    """The .pkl exported for the dataset at `path`, if there is one: beside the folder
+    (path.pkl) or where `lesson2 train` writes it (data_dir()/models/<folder name>.pkl)."""
+    from lesson2.workspace import data_dir
+
+    path = Path(path).expanduser().resolve()
+    for pkl in (path.with_suffix(".pkl"), data_dir() / "models" / f"{path.name}.pkl"):
+        if pkl.is_file():
+            return pkl
+    return None
+
+
+def find_suspects(path, learn=None, folds=FOLDS, seed=0, progress=False, features=None):
+    """Every picture of the dataset at `path`, the likeliest mislabels first (see module doc).
+
+    With a trained `learn`, its body's features join the pretrained ones (`features_for`);
+    `table.attrs["features"]` says which were used."""
     check_dataset(path)  # a DatasetError says what the folder lacks
-    emb = embeddings(path, learn, progress=progress)
-    vocab = sorted(set(emb.labels))
-    y = np.array([vocab.index(label) for label in emb.labels])
-    probs = out_of_fold_probs(emb.vectors, y, folds, seed)
-    return suspects_table(emb.names, emb.labels, vocab, probs)
+    names, labels, x, source = features_for(path, learn, features, progress)
+    vocab = sorted(set(labels))
+    y = np.array([vocab.index(label) for label in labels])
+    table = suspects_table(names, labels, vocab, out_of_fold_probs(x, y, folds, seed))
+    table.attrs["features"] = source
+    return table
 
 
 def image_losses(learn, path, files=None):

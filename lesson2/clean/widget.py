@@ -102,6 +102,10 @@ class ImageCleaner(widgets.VBox):
 
             table = find_suspects(self.path)
         self.table = scored(table)
+        source = table.attrs.get("features")
+        self.source = widgets.HTML(
+            f"<i>suspects ranked on the features of {source}</i>" if source else ""
+        )
         self.decisions, self.groups, self.page = {}, groups, 0
         self._thumbs, self._cards, self._rows = {}, [], []
         self._wall = widgets.Box(layout={"flex_flow": "row wrap"})
@@ -125,7 +129,7 @@ class ImageCleaner(widgets.VBox):
         self.add_class("lesson2-cleaner")
         self.children = [
             widgets.HBox([self.mode]),
-            widgets.HBox([self.label]),
+            widgets.HBox([self.label, self.source]),
             self.grid,
             widgets.HBox([self.prev, self.page_label, self.next]),
             widgets.HBox([self.pending_label, self.apply_button, self.undo_button]),

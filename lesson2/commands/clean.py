@@ -1,7 +1,11 @@
 """`lesson2 clean`: the likeliest mistakes and duplicates of a dataset, and changes that undo.
 
 lesson2 clean ~/.lesson2/shapes                         # top suspects + groups of copies
-lesson2 clean ~/.lesson2/shapes --model shapes.pkl      # features from a trained learner
+lesson2 clean ~/.lesson2/shapes --model shapes.pkl      # a trained learner's features too
+
+Without --model, a learner exported for the folder is used when there is one (DATA.pkl beside
+it, or the one `lesson2 train DATA` wrote); the first line printed says which features ranked
+the suspects.
 lesson2 clean ~/.lesson2/shapes --apply decisions.csv   # columns name,action
 lesson2 clean ~/.lesson2/shapes --undo                  # reverse the last apply
 lesson2 clean ~/.lesson2/shapes --recover [--rollback]  # after a crash mid-apply
@@ -95,10 +99,12 @@ def _change(path, apply, undo, recover, rollback):
 
 def _report(path, pkl, top, no_duplicates):
     from lesson2.clean.similar import find_duplicates
-    from lesson2.clean.suspects import find_suspects
+    from lesson2.clean.suspects import exported_learner, find_suspects
 
+    pkl = pkl or exported_learner(path)
     learn = _load(pkl) if pkl is not None else None
     table = find_suspects(path, learn, progress=True)
+    print(f"features: {table.attrs['features']}" + (f" ({pkl})" if pkl else ""))
     print(f"top {top} suspects (out-of-fold, most suspect first):")
     print(table.head(top).to_string(index=False))
     if not no_duplicates:

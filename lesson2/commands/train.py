@@ -1,10 +1,15 @@
 """`lesson2 train`: fine-tune a pretrained model on a folder of class folders and export it.
 
-lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, sized for the device
-lesson2 train ~/bears --arch resnet34 --epochs 4 --size 224 --out bears.pkl
+lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, until it stops improving
+lesson2 train ~/bears --minutes 10      # a larger time budget
+lesson2 train ~/bears --arch resnet34 --epochs 4 --size 224 --out bears.pkl   # the lesson's
 lesson2 train                           # builds the offline demo dataset first
+
+The pictures decide what is not given: the image size, and whether mirror images (and quarter
+turns) keep their class; each choice is printed with its reason.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -24,10 +29,20 @@ def add(sub):
     )
     p.add_argument("--arch", help="model name (default efficientnet_lite0, pretrained offline)")
     p.add_argument("--no-pretrained", action="store_true", help="start from random weights")
-    p.add_argument("--epochs", type=int, help="epochs of the whole network (default: by device)")
-    p.add_argument("--freeze-epochs", type=int, help="epochs of the head alone first")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="epochs of the whole network (default: until the error rate stops improving)",
+    )
+    p.add_argument("--freeze-epochs", type=int, help="epochs of the head alone first (default 1)")
+    p.add_argument("--minutes", type=float, help="time budget (default: 4 on a CPU, 10 on a GPU)")
+    p.add_argument(
+        "--flip",
+        action=argparse.BooleanOptionalAction,
+        help="mirror images in training (default: decided from the pictures)",
+    )
     p.add_argument("--lr", type=float, default=LR, help=f"base learning rate (default {LR})")
-    p.add_argument("--size", type=int, help="image size in pixels (default: 128 CPU, 224 GPU)")
+    p.add_argument("--size", type=int, help="image size in pixels (default: from the pictures)")
     p.add_argument("--bs", type=int, help="batch size (default: 32 CPU, 64 GPU)")
     p.add_argument("--valid-pct", type=float, default=VALID_PCT, help="share kept for validation")
     p.add_argument("--seed", type=int, default=SEED, help="seed of the train/valid split")
@@ -47,6 +62,8 @@ def run(
     no_pretrained=False,
     epochs=None,
     freeze_epochs=None,
+    minutes=None,
+    flip=None,
     lr=LR,
     size=None,
     bs=None,
@@ -57,7 +74,7 @@ def run(
     """Fine-tune `arch` on the folder `data` (default: the offline demo) and export it to `out`."""
     from lesson2.training.models import DEFAULT_ARCH, WeightsNotFound  # torch: seconds to load
     from lesson2.training.plan import describe_device, plan_for
-    from lesson2.training.train import train
+    from lesson2.training.train import advice, train
     from lesson2.workspace import data_dir
 
     if not 0 < valid_pct < 1:
@@ -71,6 +88,8 @@ def run(
         bs=bs,
         epochs=epochs,
         freeze_epochs=freeze_epochs,
+        minutes=minutes,
+        flip=flip,
         valid_pct=valid_pct,
         seed=seed,
     )
@@ -81,10 +100,14 @@ def run(
         )
     except (WeightsNotFound, FileNotFoundError, ValueError) as err:
         return _fail(str(err))
+    baseline = done.baseline_error
     print(
         f"error rate {done.error_rate:.1%} (accuracy {1 - done.error_rate:.1%}) after "
         f"{done.seconds:.0f} s on {describe_device()}, "
         f"{done.images_seen / done.seconds:.0f} training images/s\n"
-        f"exported to {done.pkl}\nand for the web app to {done.onnx}"
+        f"a linear model on the frozen pretrained features: error rate {baseline:.1%}"
     )
+    if advice(done.error_rate, baseline):
+        print(advice(done.error_rate, baseline))
+    print(f"exported to {done.pkl}\nand for the web app to {done.onnx}")
     return 0

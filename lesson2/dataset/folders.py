@@ -54,14 +54,21 @@ def dataset_folder(path):
     return path
 
 
-def check_dataset(path, min_classes=2):
+def check_dataset(path, min_classes=2, empty_ok=True):
     """The image files of the dataset at `path`, or a DatasetError that says what is missing:
-    pictures, or enough classes with pictures."""
+    pictures, enough classes with pictures, or (with empty_ok=False) pictures in every class
+    folder."""
     files = image_files(path)
     classes = sorted({f.parent.name for f in files if f.parent != Path(path).expanduser()})
     if len(classes) < min_classes:
         found = f"only class {classes[0]!r}" if classes else "no pictures in class subfolders"
         raise DatasetError(f"{path} has {found}: it needs {HOW}, at least {min_classes} classes")
+    empty = [f.name for f in subfolders(path) if not any(map(is_image_file, f.rglob("*")))]
+    if empty and not empty_ok:
+        raise DatasetError(
+            f"class folder(s) {', '.join(empty)} of {path} hold no pictures: add pictures to "
+            "them, or remove them (a class with no pictures cannot be learnt)"
+        )
     return files
 
 

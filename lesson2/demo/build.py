@@ -13,6 +13,7 @@ two URLs, and a few are plainly in the wrong class. `lesson2.demo.planted.plante
 says which files are the planted mislabels and near-duplicates, so the cleaner can be checked.
 """
 
+import functools
 import json
 from pathlib import Path
 
@@ -26,18 +27,22 @@ from lesson2.demo.planted import PLANTED
 from lesson2.demo.shapes import CLASSES, draw
 from lesson2.workspace import chosen_dataset, data_dir
 
-MISLABELED_PER_CLASS = 2  # pictures of another class listed under this one
+N_PER_CLASS = 256  # good pictures per class: a fifth of 5 x 256 is 256 validation pictures
+MISLABELED_PER_CLASS = 3  # pictures of another class listed under this one
 NEAR_DUPLICATES_PER_CLASS = 2  # the same picture again, smaller and re-encoded
+SEED_STRIDE = 1_000_003  # a data seed moves every picture's seed this far
 
 
-def render(key):
-    """The bytes served for a key: 'circle-7' is a picture, 'circle-7-near' its near-copy."""
-    label, seed, *near = key.split("-")
-    if label not in CLASSES or not seed.isdigit():
+def render(key, seed=0):
+    """The bytes served for a key: 'circle-7' is a picture, 'circle-7-near' its near-copy.
+    `seed` is the data seed: another one draws every picture afresh."""
+    label, number, *near = key.split("-")
+    if label not in CLASSES or not number.isdigit():
         return None
-    img = draw(label, seed=int(seed))
+    img = draw(label, seed=seed * SEED_STRIDE + int(number))
     if near == ["near"]:
-        return jpeg_bytes(img.resize((200, 200), Image.Resampling.BICUBIC), quality=75)
+        smaller = (img.width * 7 // 8, img.height * 7 // 8)
+        return jpeg_bytes(img.resize(smaller, Image.Resampling.BICUBIC), quality=75)
     return jpeg_bytes(img)
 
 
@@ -64,9 +69,9 @@ def _mess(label, n):
 class DemoWeb(LocalWeb):
     """The local web of demo shapes, with URL lists per class, messy on purpose."""
 
-    def __init__(self, n_per_class=100, latency=0.0, port=0):
-        super().__init__(render, latency=latency, port=port)
-        self.n_per_class = n_per_class
+    def __init__(self, n_per_class=N_PER_CLASS, latency=0.0, port=0, seed=0):
+        super().__init__(functools.partial(render, seed=seed), latency=latency, port=port)
+        self.n_per_class, self.seed = n_per_class, seed
 
     def planted(self):
         """URL paths of the planted mislabels and near-duplicate pairs, per class."""
@@ -78,7 +83,12 @@ class DemoWeb(LocalWeb):
                 (f"/img/{label}-{k * 7}", f"/img/{label}-{k * 7}-near")
                 for k in range(NEAR_DUPLICATES_PER_CLASS)
             ]
-        return {"port": self.port, "mislabeled": mislabeled, "near_duplicates": near}
+        return {
+            "port": self.port,
+            "seed": self.seed,
+            "mislabeled": mislabeled,
+            "near_duplicates": near,
+        }
 
     def paths(self, label):
         """Every URL path listed for `label`, in a fixed order."""
@@ -105,25 +115,41 @@ class DemoWeb(LocalWeb):
         return files
 
 
-def open_demo_web(dest, n_per_class=100):
+def _earlier(dest):
+    """The record of an earlier build in `dest`, or {}."""
+    try:
+        return json.loads((Path(dest) / PLANTED).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def open_demo_web(dest, n_per_class=N_PER_CLASS, seed=0):
     """The demo web for dataset `dest`, on the port of an earlier run so its URLs still match
     the manifests (a re-run resumes); a free port the first time. Use it with `with`."""
+    earlier = _earlier(dest)
+    if earlier.get("seed", seed) != seed:
+        raise ValueError(
+            f"{dest} holds the demo drawn with seed {earlier['seed']}, not {seed}: build "
+            "this seed in another folder"
+        )
     try:
-        port = json.loads((dest / PLANTED).read_text(encoding="utf-8"))["port"]
-        return DemoWeb(n_per_class, port=port)
-    except (FileNotFoundError, KeyError, ValueError, OSError):
-        return DemoWeb(n_per_class)  # first run, or that port is taken: start afresh
+        return DemoWeb(n_per_class, port=earlier.get("port", 0), seed=seed)
+    except OSError:
+        return DemoWeb(n_per_class, seed=seed)  # that port is taken: start afresh
 
 
-def build_demo_dataset(dest=None, n_per_class=100, workers=16, timeout=5.0, progress=True):
+def build_demo_dataset(
+    dest=None, n_per_class=N_PER_CLASS, workers=16, timeout=5.0, progress=True, seed=0
+):
     """Run the lesson's whole dataset flow offline; returns the folder of class folders.
 
     Starts the demo web, writes the URL files, downloads each class, verifies every image
-    (quarantining failures), and records the planted problems. A second call resumes.
+    (quarantining failures), and records the planted problems. A second call resumes. `seed`
+    draws another demo of the same kind (the notebooks' claims are checked on several).
     `progress=False` is quiet: no bars and no reports (they stay in each class's manifest.csv)."""
     dest = Path(dest) if dest is not None else data_dir() / "shapes"
     dest.mkdir(parents=True, exist_ok=True)
-    with open_demo_web(dest, n_per_class) as web:
+    with open_demo_web(dest, n_per_class, seed) as web:
         files = web.write_url_files(dest)
         for label, file in files.items():
             download_images(

@@ -5,7 +5,7 @@
     shapes = near_shapes(n=30)      # [(shape, RGB image)]: stars, crosses, ... in the demo's style
 
 Real photos are far from the demo's classes; near-domain shapes are the hard case: the same
-backgrounds, colours and drawing, only the outline is none of circle, square or triangle.
+backgrounds, clutter, colours and drawing, only the outline is none of the demo's classes.
 """
 
 import math
@@ -13,7 +13,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from lesson2.demo.shapes import SUPERSAMPLE, _background, _colour
+from lesson2.demo.shapes import SIZE, SUPERSAMPLE, _background, _colour, _lightness
 
 PHOTOS = (
     "astronaut",
@@ -30,7 +30,7 @@ PHOTOS = (
     "coins",
     "horse",
 )
-NEAR = ("star", "cross", "hexagon", "crescent")  # outlines in the demo's style, not its classes
+NEAR = ("star", "cross", "crescent", "ring")  # outlines in the demo's style, not its classes
 
 
 def real_photos(names=PHOTOS):
@@ -53,8 +53,6 @@ def real_photos(names=PHOTOS):
 def _polygon(shape, cx, cy, r, angle):
     if shape == "star":
         radii, corners = (r * 1.4, r * 0.6), 10
-    elif shape == "hexagon":
-        radii, corners = (r * 1.15, r * 1.15), 6
     else:  # cross: twelve corners of a plus sign
         a, b = r * 1.3, r * 0.45
         pts = [
@@ -82,30 +80,32 @@ def _polygon(shape, cx, cy, r, angle):
     ]
 
 
-def draw_near(shape, seed=0, size=224):
+def draw_near(shape, seed=0, size=SIZE):
     """One picture of `shape` (one of NEAR) drawn the way lesson2.demo.shapes draws the classes."""
     if shape not in NEAR:
         raise ValueError(f"unknown near-domain shape {shape!r}: choose one of {', '.join(NEAR)}")
     rng = np.random.default_rng([100 + NEAR.index(shape), seed])
     big = size * SUPERSAMPLE
     img, dark_object = _background(rng, big)
-    r = rng.uniform(0.16, 0.32) * big
+    r = rng.uniform(0.18, 0.34) * big
     cx, cy = (rng.uniform(r * 1.4, big - r * 1.4) for _ in range(2))
-    fill = _colour(rng, rng.uniform(0.15, 0.35) if dark_object else rng.uniform(0.65, 0.85))
+    fill = _colour(rng, _lightness(rng, dark_object))
     pen = ImageDraw.Draw(img)
-    if shape == "crescent":  # a disc with a bite of background taken out of one side
-        empty, dx = img.copy(), r * 0.55
+    if shape in ("crescent", "ring"):  # a disc with a bite, or its middle, taken out
+        empty, dx = img.copy(), (r * 0.55 if shape == "crescent" else 0)
         pen.ellipse([(cx - r, cy - r), (cx + r, cy + r)], fill=fill)
-        mask = Image.new("L", img.size, 0)
-        ImageDraw.Draw(mask).ellipse([(cx - r + dx, cy - r), (cx + r + dx, cy + r)], fill=255)
+        mask, hole = Image.new("L", img.size, 0), (r if shape == "crescent" else r * 0.55)
+        ImageDraw.Draw(mask).ellipse(
+            [(cx - hole + dx, cy - hole), (cx + hole + dx, cy + hole)], fill=255
+        )
         img.paste(empty, (0, 0), mask)
     else:
         pen.polygon(_polygon(shape, cx, cy, r, rng.uniform(0, 2 * math.pi)), fill=fill)
     img = img.resize((size, size), Image.Resampling.LANCZOS)
-    return img.filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.8)))
+    return img.filter(ImageFilter.GaussianBlur(rng.uniform(0, 0.6)))
 
 
-def near_shapes(n=40, size=224, shapes=NEAR):
+def near_shapes(n=40, size=SIZE, shapes=NEAR):
     """[(shape, RGB image)]: `n` pictures, cycling through `shapes`."""
     return [
         (shapes[i % len(shapes)], draw_near(shapes[i % len(shapes)], i, size)) for i in range(n)

@@ -7,9 +7,13 @@
 
 Pictures are listed by `lesson2.dataset.folders` (as the cleaner and the gallery list them), the
 split is fastai's `RandomSplitter` with the plan's `valid_pct` and `seed`, and every picture is
-turned the way its EXIF tag says, as the web app's decoder does when it serves it.
+turned the way its EXIF tag says, as the web app's decoder does when it serves it. The plan's
+`flip` and `turns` say which of fastai's augmentations run; what it leaves as None falls back on
+fastai's defaults here (mirror images, no quarter turns) and on the pictures' median size:
+`lesson2.training.choices.choose` decides them from the pictures instead, and says why.
 """
 
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -27,7 +31,8 @@ from fastai.vision.all import (
 )
 
 from lesson2.dataset.folders import check_dataset, image_files
-from lesson2.training.plan import loader_workers, pick_device, plan_for
+from lesson2.training.choices import choose_size
+from lesson2.training.plan import loader_workers, max_size, pick_device, plan_for
 from lesson2_app.pictures import upright
 
 MIN_SCALE = 0.5  # RandomResizedCrop keeps at least half of each picture, as in fastbook
@@ -68,7 +73,8 @@ def get_dls(path, plan=None, *, valid_files=None, num_workers=None, device=None)
     device = torch.device(device) if device is not None else pick_device()
     plan = plan or plan_for(device)
     path = Path(path)
-    files = check_dataset(path)
+    files = check_dataset(path, empty_ok=False)
+    plan = _filled(plan, files, device)
     if valid_files is None:
         _check_size(path, files, plan)
         valid = split_files(path, plan)[1]
@@ -80,11 +86,21 @@ def get_dls(path, plan=None, *, valid_files=None, num_workers=None, device=None)
         get_items=image_files,
         splitter=FuncSplitter(lambda f: Path(f).resolve() in valid),
         get_y=parent_label,
-        item_tfms=[Upright(), RandomResizedCrop(plan.size, min_scale=MIN_SCALE)],
-        batch_tfms=aug_transforms(),
+        item_tfms=[Upright(), RandomResizedCrop(plan.size, min_scale=plan.min_scale)],
+        batch_tfms=aug_transforms(do_flip=plan.flip, flip_vert=plan.turns),
     )
     workers = loader_workers(device) if num_workers is None else num_workers
     return dblock.dataloaders(path, path=path, bs=plan.bs, num_workers=workers, device=device)
+
+
+def _filled(plan, files, device):
+    """`plan` with fastai's augmentation defaults and the pictures' size where it has None."""
+    size = plan.size or choose_size(files, max_size(device))[0]
+    flip = True if plan.flip is None else plan.flip
+    scale = MIN_SCALE if plan.min_scale is None else plan.min_scale
+    return dataclasses.replace(
+        plan, size=size, flip=flip, turns=bool(plan.turns) and flip, min_scale=scale
+    )
 
 
 def valid_names(dls):

@@ -1,9 +1,13 @@
 """How to train on this machine: image size, batch size, epochs, the split, and the device.
 
     from lesson2.training.plan import LR, Plan, plan_for, pick_device
-    plan = plan_for()               # 128 px and 2 + 2 epochs on a CPU; 224 px and 1 + 4 on a GPU
+    plan = plan_for()               # a CPU's budget and batch size, or a GPU's
     plan = plan_for(size=64, bs=8)  # the device's plan with smaller pictures and batches
+    plan = plan_for(epochs=4)       # the lesson's fixed count instead of "until it stops improving"
     plan.valid_pct, plan.seed       # the train/valid split every step of the lesson uses
+
+What the plan leaves as None, the data decides (`lesson2.training.choices.choose`): the image
+size, and whether mirror images and quarter turns keep a picture's class.
 
 torch is imported only inside the functions that need a device, so that `lesson2 train --help`
 reads these defaults in a blink.
@@ -12,8 +16,9 @@ reads these defaults in a blink.
 import dataclasses
 from dataclasses import dataclass
 
-CPU_SIZE, GPU_SIZE = 128, 224  # pixels a side: small on a CPU, the lesson's 224 on a GPU
+CPU_SIZE, GPU_SIZE = 128, 224  # largest pixels a side: small on a CPU, the lesson's 224 on a GPU
 CPU_BS, GPU_BS = 32, 64  # images per batch
+CPU_MINUTES, GPU_MINUTES = 4.0, 10.0  # time budget of a training run
 LR = 2e-3  # base learning rate of the recipe; lr_find in notebook 02 shows where it comes from
 VALID_PCT = 0.2  # share of each dataset kept for validation, as in the lesson
 SEED = 42  # of the random train/valid split: the same pictures are validation every time
@@ -23,10 +28,16 @@ SEED = 42  # of the random train/valid split: the same pictures are validation e
 class Plan:
     """How much training suits a device, and which pictures are kept for validation."""
 
-    size: int = CPU_SIZE  # pixels a side
+    size: int | None = None  # pixels a side; None: chosen from the pictures
     bs: int = CPU_BS  # images per batch
-    freeze_epochs: int = 2  # epochs training only the new head
-    epochs: int = 2  # epochs training the whole network afterwards
+    freeze_epochs: int = 1  # epochs training only the new head
+    epochs: int | None = None  # epochs of the whole network; None: until it stops improving
+    max_epochs: int = 20  # ... but at most this many
+    patience: int = 3  # epochs without a lower validation error rate before stopping
+    minutes: float = CPU_MINUTES  # time budget of the whole fit: it stops before it runs over
+    flip: bool | None = None  # mirror images in training; None: decided from the pictures
+    turns: bool | None = None  # quarter turns and upside down too; None: decided likewise
+    min_scale: float | None = None  # least share of a picture a random crop keeps; None: likewise
     lr_find_iters: int = 30  # mini-batches lr_find tries (each one costs a training step)
     valid_pct: float = VALID_PCT  # share of the pictures kept for validation
     seed: int = SEED  # of the random split
@@ -34,9 +45,26 @@ class Plan:
     def __post_init__(self):
         if not 0 < self.valid_pct < 1:
             raise ValueError(f"valid_pct must be between 0 and 1, not {self.valid_pct}")
-        for name in ("size", "bs"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("size", "bs", "epochs", "max_epochs", "patience", "minutes"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive, not {value}")
+        if self.freeze_epochs < 0:
+            raise ValueError(f"freeze_epochs must be 0 or more, not {self.freeze_epochs}")
+
+    def describe(self):
+        """One line a person reads: size, batch, epochs, budget."""
+        size = f"{self.size} px" if self.size else "size from the pictures"
+        whole = (
+            f"{self.epochs} epochs"
+            if self.epochs
+            else f"until the error rate stops improving ({self.patience} epochs of patience, "
+            f"at most {self.max_epochs})"
+        )
+        return (
+            f"{size}, batches of {self.bs}; {self.freeze_epochs} epoch(s) of the head alone, then "
+            f"the whole network {whole}; a budget of {self.minutes:g} minutes"
+        )
 
 
 def plan_for(device=None, **changes):
@@ -45,8 +73,13 @@ def plan_for(device=None, **changes):
     if _device_type(device) == "cpu":
         plan = Plan()
     else:
-        plan = Plan(size=GPU_SIZE, bs=GPU_BS, freeze_epochs=1, epochs=4, lr_find_iters=100)
+        plan = Plan(bs=GPU_BS, max_epochs=40, minutes=GPU_MINUTES, lr_find_iters=100)
     return dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
+
+
+def max_size(device=None):
+    """The largest picture side worth training at on `device`: the lesson's 224 on a GPU."""
+    return CPU_SIZE if _device_type(device) == "cpu" else GPU_SIZE
 
 
 def _device_type(device):

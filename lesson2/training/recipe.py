@@ -1,13 +1,15 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
-fit_recipe(learn, plan)          # fit_one_cycle on the head; unfreeze; slice(lr/100, lr/2)
+best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops
+best.summary()                   # which epoch was kept, and why training stopped
 find_lr(learn)                   # lr_find over every mini-batch it was given, with a plot
 lr_turn(learn.recorder)          # where that curve shoots up: too high from there on
 save_stage(learn, "stage-1")     # learn.load("stage-1") brings it back
 """
 
 import statistics
+import time
 from pathlib import Path
 
 import torch
@@ -15,18 +17,33 @@ from fastai.vision.all import minimum, steep, valley
 
 from lesson2.atomic import write_with
 from lesson2.training.plan import LR, plan_for
+from lesson2.training.stopping import BestEpoch
+
+UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
+SPREAD = 10  # and its first layers' rate a tenth of that again
 
 
-def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None):
-    """The lesson's recipe: `plan.freeze_epochs` of the new head alone (skipped without
-    pretrained weights), then `plan.epochs` of the whole network with discriminative learning
-    rates `slice(lo, lr / 2)`: the early layers' steps `lo` default to a hundredth of `lr`."""
+def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None):
+    """The lesson's recipe: `plan.freeze_epochs` of the new head alone at `lr` (skipped without
+    pretrained weights), then the whole network with discriminative rates `slice(lo, hi)`: the
+    last layers step `hi` (default: the lesson's `lr / 10`), the first `lo` (`hi / 10`).
+
+    With `plan.epochs` set, that many epochs of one cycle (returns None); with None (the
+    default), as many as lower the validation error rate, at most `plan.max_epochs`, all within
+    `plan.minutes`, keeping the best epoch's weights: returns the `BestEpoch` that knows which
+    epoch and why it stopped."""
+    deadline = time.monotonic() + 60 * plan.minutes
     if plan.freeze_epochs and pretrained:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
     learn.unfreeze()
+    hi = hi or lr / UNFROZEN_DIV
+    rates = slice(lo or hi / SPREAD, hi)
     if plan.epochs:
-        learn.fit_one_cycle(plan.epochs, slice(lo or lr / 100, lr / 2))
-    return learn
+        learn.fit_one_cycle(plan.epochs, rates)
+        return None
+    best = BestEpoch(plan.patience, deadline)
+    learn.fit_one_cycle(plan.max_epochs, rates, cbs=best)
+    return best
 
 
 def find_lr(learn, num_it=None, start_lr=1e-6, end_lr=1, show_plot=True):

@@ -2,10 +2,13 @@
 
     from lesson2.training.train import train
     result = train("~/bears", plan_for(epochs=4), arch="resnet34", out="bears.pkl")
-    result.pkl, result.onnx, result.error_rate, result.seconds
+    result.pkl, result.onnx, result.error_rate, result.baseline_error, result.seconds
 
-It runs the lesson's steps in order (DataLoaders, a pretrained learner, the recipe) and writes
-both exports: the fastai learner and the ONNX file the web app serves. Progress goes to `log`.
+It checks the pictures, lets them decide what the plan leaves open (size, flips: see
+`lesson2.training.choices`), runs the lesson's steps (DataLoaders, a pretrained learner, the
+recipe until the error rate stops improving within the budget), writes both exports (the
+fastai learner and the ONNX file the web app serves), and scores a linear model on the frozen
+body's features beside it (`lesson2.training.baseline`). Progress goes to `log`.
 """
 
 import dataclasses
@@ -13,11 +16,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lesson2.dataset.download import verify_images
+from lesson2.dataset.folders import DatasetError, check_dataset
 from lesson2.production.export import export_learner, export_onnx
+from lesson2.training.baseline import linear_baseline
+from lesson2.training.choices import choose
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
 from lesson2.training.models import DEFAULT_ARCH
-from lesson2.training.plan import LR, describe_device, pick_device, plan_for
+from lesson2.training.plan import LR, describe_device, max_size, pick_device, plan_for
 from lesson2.training.recipe import fit_recipe
 
 
@@ -26,37 +33,69 @@ class Trained:
     """What a training run made, and how well it did on its validation pictures."""
 
     learn: object  # the fastai Learner
+    plan: object  # the plan it followed, every choice filled in
     pkl: Path  # the exported learner
     onnx: Path  # the web app's file
-    error_rate: float
+    error_rate: float  # on the validation pictures, with the weights kept
+    baseline_error: float | None  # a linear model on the frozen features, same pictures
     seconds: float  # of training, exports left out
     images_seen: int  # training pictures looked at, over every epoch
+    stopping: str  # which epoch was kept and why training stopped
 
 
-def stages(plan, pretrained=True):
-    """'2 frozen + 2 epochs', or 'N epochs from random weights'."""
-    if not pretrained:
-        return f"{plan.epochs} epochs from random weights"
-    return f"{plan.freeze_epochs} frozen + {plan.epochs} epochs"
+def check_pictures(path):
+    """The dataset's files, or a DatasetError before any training: too few classes, an empty
+    class folder, or pictures that cannot be decoded (named, with the fix)."""
+    files = check_dataset(path, empty_ok=False)
+    bad = verify_images(path)
+    if bad:
+        named = "; ".join(f"{b.path.relative_to(path)}: {b.reason}" for b in bad[:5])
+        raise DatasetError(
+            f"{len(bad)} file(s) in {path} cannot be read as pictures ({named}): move them "
+            "aside with lesson2.dataset.download.verify_images(path, quarantine=True) or "
+            "`lesson2 clean`, then train again"
+        )
+    return files
+
+
+def advice(error, baseline):
+    """What to say when fine-tuning did not beat the linear model on frozen features."""
+    if baseline is None or error < baseline:
+        return None
+    return (
+        f"fine-tuning did not beat the linear baseline ({error:.1%} against {baseline:.1%}): "
+        "try more minutes (--minutes) or epochs, a larger size (--size), or another "
+        "architecture (--arch)"
+    )
 
 
 def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, log=print):
     """Fine-tune `arch` on the folder `path` as `plan` says, export it to `out` (.pkl) and beside
-    it (.onnx); returns what was made. Errors in the data or the arch are raised before training."""
+    it (.onnx); returns what was made. Problems with the data or the arch are raised before
+    training starts."""
+    path = Path(path).expanduser()
     device = pick_device()
     plan = plan or plan_for(device)
     if not pretrained:
         plan = dataclasses.replace(plan, freeze_epochs=0)  # no pretrained head to train first
+    check_pictures(path)
+    plan, reasons = choose(path, plan, max_size(device))
     log(f"device: {describe_device(device)}")
+    for reason in reasons:
+        log(reason)
     dls = get_dls(path, plan, device=device)
     learn = get_learner(dls, arch, pretrained=pretrained)
-    log(f"data: {len(dls.train_ds)} train, {len(dls.valid_ds)} valid images of {dls.vocab}")
-    log(f"training {arch} at {plan.size}px: {stages(plan, pretrained)}")
+    log(f"data: {len(dls.train_ds)} train, {len(dls.valid_ds)} valid images of {list(dls.vocab)}")
+    log(f"plan: {arch} at {plan.describe()}")
     start = time.perf_counter()
-    fit_recipe(learn, plan, lr, pretrained=pretrained)
+    best = fit_recipe(learn, plan, lr, pretrained=pretrained)
     seconds = time.perf_counter() - start
+    stopping = best.summary() if best else f"ran the {plan.epochs} planned epochs"
+    log(stopping)
     pkl = export_learner(learn, out)
     onnx = export_onnx(learn, pkl.with_suffix(".onnx"))
     error = float(learn.validate()[1])
-    seen = len(dls.train_ds) * (plan.epochs + plan.freeze_epochs)
-    return Trained(learn, pkl, onnx, error, seconds, seen)
+    baseline = linear_baseline(path, dls.train_ds.items, dls.valid_ds.items)
+    epochs = plan.freeze_epochs + (len(best.epoch_seconds) if best else plan.epochs)
+    seen = len(dls.train_ds) * epochs
+    return Trained(learn, plan, pkl, onnx, error, baseline, seconds, seen, stopping)

@@ -6,14 +6,24 @@ import sys
 import pytest
 
 from lesson2.training.data import get_dls
-from lesson2.training.plan import CPU_SIZE, describe_device, loader_workers, pick_device, plan_for
+from lesson2.training.plan import (
+    CPU_SIZE,
+    GPU_SIZE,
+    describe_device,
+    loader_workers,
+    max_size,
+    pick_device,
+    plan_for,
+)
 
 
 def test_get_dls_picks_size_for_the_device(small_shapes):
     dls = get_dls(small_shapes, plan_for("cpu", bs=8), device="cpu")
-    assert dls.one_batch()[0].shape[-1] == CPU_SIZE
-    assert plan_for("cuda").size > plan_for("cpu").size
-    assert plan_for("cuda").epochs > plan_for("cpu").epochs
+    assert dls.one_batch()[0].shape[-1] == 64  # the pictures' own size: they are 64 px
+    assert (max_size("cpu"), max_size("cuda")) == (CPU_SIZE, GPU_SIZE)
+    assert plan_for("cuda").minutes > plan_for("cpu").minutes
+    assert plan_for("cuda").bs > plan_for("cpu").bs
+    assert plan_for("cpu").epochs is None  # until the error rate stops improving
 
 
 def test_device_is_reported():
@@ -34,6 +44,16 @@ def test_the_defaults_load_without_torch():
 def test_a_plan_refuses_values_it_cannot_train_with():
     with pytest.raises(ValueError, match="valid_pct must be between 0 and 1"):
         plan_for("cpu", valid_pct=1.5)
-    with pytest.raises(ValueError, match="bs must be at least 1"):
+    with pytest.raises(ValueError, match="bs must be positive, not 0"):
         plan_for("cpu", bs=0)
-    assert plan_for("cpu", size=None).size == CPU_SIZE  # None keeps the device's value
+    assert plan_for("cpu", bs=None).bs == plan_for("cpu").bs  # None keeps the device's value
+    with pytest.raises(ValueError, match="minutes must be positive"):
+        plan_for("cpu", minutes=0)
+
+
+def test_the_plan_reads_as_a_sentence():
+    said = plan_for("cpu", size=96, minutes=2.5).describe()
+    assert said.startswith("96 px, batches of 32; 1 epoch(s) of the head alone")
+    assert "until the error rate stops improving (3 epochs of patience, at most 20)" in said
+    assert said.endswith("a budget of 2.5 minutes")
+    assert "then the whole network 4 epochs" in plan_for("cpu", epochs=4).describe()

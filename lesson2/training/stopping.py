@@ -1,0 +1,89 @@
+"""Training until the validation error rate stops improving, within a time budget.
+
+    from lesson2.training.stopping import BestEpoch
+    best = BestEpoch(patience=3, deadline=time.monotonic() + 240)
+    learn.fit_one_cycle(20, lr, cbs=best)   # stops when stuck or out of time, keeps the best
+    best.epoch, best.error, best.stopped    # 7, 0.031, 'stuck': no better epoch for 3 epochs
+
+What fastai's EarlyStoppingCallback and SaveModelCallback do together, with three differences
+that matter here: the best weights are kept in memory (SaveModelCallback writes them to
+learn.path/models, which is the dataset folder, where a `models` folder would pass for a
+class); equal error rates are told apart by the validation loss (with a few hundred
+validation pictures, error rates tie often); and a time budget stops training before an epoch
+that would not fit in it, saying so.
+"""
+
+import copy
+import time
+
+from fastai.vision.all import Callback, CancelFitException
+
+STOPPED = {
+    "stuck": "the error rate stopped improving",
+    "budget": "the time budget ran out",
+    "epochs": "every planned epoch ran",
+}
+
+
+class BestEpoch(Callback):
+    """Keeps the weights of the epoch with the lowest validation error rate (ties: the lowest
+    validation loss); stops after `patience` epochs without a better one, or before an epoch
+    that would end after `deadline` (a time.monotonic() value)."""
+
+    order = 65  # after the Recorder has the epoch's metrics
+
+    def __init__(self, patience=3, deadline=None, monitor="error_rate"):
+        self.patience, self.deadline, self.monitor = patience, deadline, monitor
+
+    def before_fit(self):
+        self.best_key, self.state, self.epoch_best = None, None, None
+        self.waited, self.stopped, self.epoch_seconds = 0, "epochs", []
+        self.names = list(self.recorder.metric_names[1:])
+        self.started = time.monotonic()
+
+    def before_epoch(self):
+        self.epoch_start = time.monotonic()
+
+    def after_epoch(self):
+        self.epoch_seconds.append(time.monotonic() - self.epoch_start)
+        values = dict(zip(self.names, self.recorder.values[-1], strict=False))
+        key = (float(values[self.monitor]), float(values["valid_loss"]))
+        if self.best_key is None or key < self.best_key:
+            self.best_key, self.epoch_best, self.waited = key, self.epoch, 0
+            self.state = copy.deepcopy(self.learn.model.state_dict())
+        else:
+            self.waited += 1
+        if self.waited >= self.patience:
+            self.stopped = "stuck"
+            raise CancelFitException()
+        late = (
+            self.deadline is not None and time.monotonic() + max(self.epoch_seconds) > self.deadline
+        )
+        if late and self.epoch + 1 < self.n_epoch:
+            self.stopped = "budget"
+            raise CancelFitException()
+
+    def after_fit(self):
+        if self.state is not None:
+            self.learn.model.load_state_dict(self.state)
+
+    @property
+    def error(self):
+        """The best epoch's validation error rate (None before any epoch ran)."""
+        return None if self.best_key is None else self.best_key[0]
+
+    @property
+    def improving(self):
+        """Whether the last epoch that ran was the best one: stopping then left gains behind."""
+        return self.epoch_best is not None and self.epoch_best == len(self.epoch_seconds) - 1
+
+    def summary(self):
+        """One line: which epoch was kept, why training stopped, and whether it still improved."""
+        ran = len(self.epoch_seconds)
+        line = (
+            f"kept epoch {self.epoch_best + 1} of {ran} (error rate {self.error:.1%}); "
+            f"stopped because {STOPPED[self.stopped]}"
+        )
+        if self.stopped == "budget" and self.improving:
+            line += " while it was still improving: give it more minutes (--minutes)"
+        return line

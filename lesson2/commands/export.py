@@ -24,6 +24,8 @@ from pathlib import Path
 from lesson2.commands import subcommand
 from lesson2.training.plan import SEED, VALID_PCT
 
+EXAMPLES = 3  # lesson2.production.web.EXAMPLES, without importing the production stack
+
 
 def add(sub):
     p = subcommand(
@@ -46,13 +48,30 @@ def add(sub):
         action="store_false",
         help="--web: ship the float32 network as it is (a 38 MB page for the demo)",
     )
+    p.add_argument(
+        "--examples",
+        type=int,
+        default=EXAMPLES,
+        metavar="N",
+        help="--web: validation pictures per class shown to try (public with the page; 0: none)",
+    )
     p.add_argument("--data", type=Path, help="the training folder (default: where it was trained)")
     p.add_argument("--valid-pct", type=float, default=VALID_PCT, help="share used for validation")
     p.add_argument("--seed", type=int, default=SEED, help="seed of the train/valid split")
     return p
 
 
-def run(*, pkl, out=None, web=None, quantize=True, data=None, valid_pct=VALID_PCT, seed=SEED):
+def run(
+    *,
+    pkl,
+    out=None,
+    web=None,
+    quantize=True,
+    examples=EXAMPLES,
+    data=None,
+    valid_pct=VALID_PCT,
+    seed=SEED,
+):
     """Export `pkl` to ONNX, or to a static site in `web`; prints where, and returns 0, or 2
     with a message."""
     from lesson2.production.export import ExportError, onnx_from_pkl
@@ -68,7 +87,7 @@ def run(*, pkl, out=None, web=None, quantize=True, data=None, valid_pct=VALID_PC
         return 2
     try:
         if web is not None:
-            print(describe(export_web(pkl, web, data, plan, quantize=quantize)))
+            print(describe(export_web(pkl, web, data, plan, quantize, examples)))
             return 0
         path = onnx_from_pkl(pkl, out, data, plan)
     except (ModelFileError, ExportError, FileNotFoundError, ValueError) as e:

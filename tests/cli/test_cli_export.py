@@ -28,11 +28,20 @@ def test_export_web_and_out_are_one_or_the_other(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_export_web_writes_a_site_from_the_learner(tiny_model_path, tmp_path, capsys):
-    assert cli(["export", str(tiny_model_path), "--web", str(tmp_path / "site")]) == 0
+    args = ["export", str(tiny_model_path), "--web", str(tmp_path / "site"), "--examples", "0"]
+    assert cli(args) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"wrote {tmp_path / 'site'} (") and "python -m http.server" in out
     assert (tmp_path / "site" / "index.html").is_file()
     assert (tmp_path / "site" / "ort" / "ort-wasm-simd-threaded.wasm").is_file()
+    assert not (tmp_path / "site" / "examples").exists()  # none of the pictures made public
+
+
+def test_the_commands_default_is_the_librarys():
+    from lesson2.commands import export
+    from lesson2.production import web
+
+    assert export.EXAMPLES == web.EXAMPLES
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install chromium lint format test test-fast demo lab bench clean
+.PHONY: help install web-runtime chromium lint format test test-fast demo lab bench clean
 
 help:
 	@echo "make demo   build the offline demo dataset, train on it, serve the web app on http://$(HOST):$(PORT)"
@@ -31,7 +31,22 @@ $(STAMP): $(DEPS) $(SOURCES)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
 	touch $(STAMP)
 
-install: $(STAMP)
+# ONNX Runtime Web for `lesson2 export --web`: the version package-lock.json pins, from npm, in
+# node_modules/ (git-ignored). Everything run from here uses it; a pip-installed lesson2 without
+# this checkout fetches the same version with npm itself (lesson2/production/runtime.py).
+ORT_WEB := node_modules/.package-lock.json
+export LESSON2_ORT_WEB := $(CURDIR)/node_modules/onnxruntime-web
+
+$(ORT_WEB): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(ORT_WEB)
+
+web-runtime: $(ORT_WEB)
+
+install: $(STAMP) web-runtime
 
 # Browser tests drive Debian's chromium through the playwright package (never `playwright install`).
 chromium:
@@ -69,4 +84,4 @@ bench: install
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info node_modules

@@ -15,6 +15,7 @@ def test_there_are_benchmarks():
         "bench_train",
         "bench_clean",
         "bench_serve",
+        "bench_web",
     }
 
 

@@ -70,11 +70,21 @@ def _check_file(path):
         raise ModelFileError(f"{path} {why}")
 
 
-def _session(path, threads):
+def session_options(threads=1):
+    """How the app runs a model: `threads` per call, quiet, int8 weights made float32 at load."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads  # per request; the app runs `workers` requests at once
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: ort's warnings are not the user's business
+    # Weights stored as int8 (`lesson2 export --web`) are turned into float32 once, at load. Left
+    # on, onnxruntime's QDQ fusions would also round the activations (up to 0.8 apart on a
+    # small graph) and run the DequantizeLinear nodes at every call.
+    options.add_session_config_entry("session.disable_quant_qdq", "1")
+    return options
+
+
+def _session(path, threads):
+    options = session_options(threads)
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as e:

@@ -107,13 +107,10 @@ def export_onnx(learn, dest, train_files=None, valid_files=None):
     return dest
 
 
-def onnx_from_pkl(pkl, out=None, data=None, plan=None):
-    """Export the learner saved in `pkl` to `out` (default: beside it, .onnx); returns the Path.
-
-    The out-of-domain statistics need the training pictures: `data` (default: the folder the
-    learner was trained on, which it remembers), split as the `plan` says (the default plan
-    splits as `lesson2 train` did)."""
-    learn = load(pkl).learn
+def training_pictures(learn, data=None, plan=None):
+    """(train, valid) picture paths of an exported learner: `data` (default: the folder it was
+    trained on, which it remembers), split as the `plan` says (the default plan splits as
+    `lesson2 train` did)."""
     data = Path(data or learn.dls.path).expanduser()
     try:
         dataset_folder(data)
@@ -122,7 +119,15 @@ def onnx_from_pkl(pkl, out=None, data=None, plan=None):
             f"the training pictures are not at {data} any more: pass --data FOLDER, the folder "
             "of class folders the model was trained on"
         ) from None
-    train, valid = split_files(data, plan or plan_for("cpu"))
+    return split_files(data, plan or plan_for("cpu"))
+
+
+def onnx_from_pkl(pkl, out=None, data=None, plan=None):
+    """Export the learner saved in `pkl` to `out` (default: beside it, .onnx); returns the Path.
+
+    The out-of-domain statistics need the training pictures (see `training_pictures`)."""
+    learn = load(pkl).learn
+    train, valid = training_pictures(learn, data, plan)
     return export_onnx(learn, out or Path(pkl).with_suffix(".onnx"), train, valid)
 
 

@@ -7,6 +7,8 @@
         ...
     with uvicorn_in_background(model, python="appenv/bin/python", app_dir="app"):
         ...                          # a venv holding only app/requirements.txt, and the app/ folder
+    with static_in_background("site") as url:                 # `python -m http.server -d site`
+        ...                          # the static page `lesson2 export --web` wrote
 
 The server is stopped when the block ends, even after an error; if it fails to start, the
 error says why, with the end of the server's own output.
@@ -98,4 +100,16 @@ def uvicorn_in_background(
     env = {"LESSON2_MODEL": str(model_file), **(env or {})}
     command = uvicorn_command(python, port, workers, app_dir)
     with background(command, f"{url}/api/health", env=env):
+        yield url
+
+
+@contextmanager
+def static_in_background(folder, port=None):
+    """`python -m http.server` serving the files of `folder` on 127.0.0.1, as any static host
+    would; yields its base URL (ending in /)."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1"]
+    command += ["--directory", str(folder), str(port)]
+    url = f"http://127.0.0.1:{port}/"
+    with background(command, url):
         yield url

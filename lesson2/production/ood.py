@@ -48,14 +48,20 @@ class OODStats:
         return replace(self, threshold=threshold, flagged=share)
 
 
+def class_means(features, targets, classes):
+    """(classes, d) float64: the mean of each class's rows of `features` (n, d)."""
+    x, targets = np.asarray(features, dtype=np.float64), np.asarray(targets)
+    missing = sorted(set(range(classes)) - set(targets.tolist()))
+    if missing:
+        raise ValueError(f"classes {missing} have no training pictures: their means are unknown")
+    return np.stack([x[targets == c].mean(0) for c in range(classes)])
+
+
 def fit(features, targets, classes):
     """OODStats from training features (n, d) and their class indices (n,)."""
     x = np.asarray(features, dtype=np.float64)
     targets = np.asarray(targets)
-    missing = sorted(set(range(classes)) - set(targets.tolist()))
-    if missing:
-        raise ValueError(f"classes {missing} have no training pictures: their means are unknown")
-    means = np.stack([x[targets == c].mean(0) for c in range(classes)])
+    means = class_means(x, targets, classes)
     covariance, _ = ledoit_wolf(x - means[targets], assume_centered=True)
     values, vectors = np.linalg.eigh(covariance)
     whiten = vectors / np.sqrt(np.maximum(values, 1e-12))  # cov^-1 = whiten @ whiten.T

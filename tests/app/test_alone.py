@@ -135,7 +135,15 @@ def test_the_wheel_holds_lesson2_and_lesson2_app_and_their_files(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names if not n.startswith("lesson2-")}
     assert tops == {"lesson2", "lesson2_app"}
-    for needed in ("main.py", "pictures.py", "static/index.html", "static/app.js"):
+    for needed in (
+        "main.py",
+        "pictures.py",
+        "static/index.html",
+        "static/app.js",
+        "static/page.js",
+    ):
         assert f"lesson2_app/{needed}" in names
+    for needed in ("index.html", "web.js", "preprocess.js"):  # the static site's page
+        assert f"lesson2/production/site/{needed}" in names
     assert "lesson2/dataset/collect_urls.js" in names
     assert "lesson2/clean/suspects.py" in names

@@ -54,8 +54,8 @@ def test_page_and_its_files_load_from_this_server_only(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    for asset in ("/static/app.js", "/static/style.css"):
-        assert asset in page.text
+    for asset in ("/static/app.js", "/static/style.css", "/static/page.js"):
+        assert asset in page.text or asset == "/static/page.js"  # app.js imports page.js
         response = client.get(asset)
         assert response.status_code == 200
         assert "://" not in response.text  # no CDN, no fonts or scripts from elsewhere

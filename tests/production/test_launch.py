@@ -5,7 +5,7 @@ import sys
 import httpx
 import pytest
 
-from lesson2.production.launch import background, free_port, uvicorn_command
+from lesson2.production.launch import background, free_port, static_in_background, uvicorn_command
 
 
 def test_free_port_is_free_to_listen_on():
@@ -39,3 +39,10 @@ def test_the_app_command_is_the_installed_package_or_the_app_folder():
     assert command[:5] == ["py", "-m", "uvicorn", "--factory", "lesson2_app.main:create_app"]
     assert command[-6:] == ["--host", "127.0.0.1", "--port", "8123", "--workers", "2"]
     assert uvicorn_command(app_dir="app")[5:7] == ["--app-dir", "app"]
+
+
+def test_a_static_folder_is_served_as_a_static_host_would(tmp_path):
+    (tmp_path / "index.html").write_text("<p>hello</p>")
+    with static_in_background(tmp_path) as url:
+        assert url.endswith("/") and httpx.get(url).text == "<p>hello</p>"
+        assert httpx.get(f"{url}missing.js").status_code == 404

@@ -9,14 +9,17 @@ picture five times, so below 64 pixels its last activation map is a single pixel
 smaller than that are scaled up to 64; larger ones are trained at their own size, rounded up to
 a multiple of 32, at most the device's size (128 on a CPU, 224 on a GPU).
 
-**Mirror images and quarter turns.** fastai flips every training picture left to right half of
-the time, which turns a b into a d and an arrow pointing left into one pointing right. Whether
-that keeps labels true is measured, not assumed: a linear model learns the classes from the
-pretrained body's features of some of the pictures, then reads held-out pictures as they are,
-mirrored and turned a quarter. If it reads the mirrored ones as well as the originals (within
-TOLERANCE), mirroring keeps the class and the training flips; if it also reads the turned ones
-as well, every quarter turn and flip keeps it (say textures, or cells under a microscope) and
-the training uses them all (fastai's `flip_vert=True`).
+**Mirror images, quarter turns and crops.** fastai flips every training picture left to right
+half of the time, which turns a b into a d and an arrow pointing left into one pointing right;
+and `RandomResizedCrop` keeps as little as half of a picture, which can cut away what makes a
+small picture's class (a handwritten 8 x 8 digit has no part to spare). Whether each keeps
+labels true is measured, not assumed: a linear model learns the classes from the pretrained
+body's features of some of the pictures, then reads held-out pictures as they are, mirrored,
+turned a quarter, and cropped to half and to three quarters of their area. If it reads the
+mirrored ones as well as the originals (within TOLERANCE), mirroring keeps the class and the
+training flips; if it also reads the turned ones as well, every quarter turn and flip keeps it
+(say textures, or cells under a microscope) and the training uses them all (fastai's
+`flip_vert=True`). Crops keep at least the smallest share that is still read as well.
 """
 
 import dataclasses
@@ -34,10 +37,11 @@ from lesson2_app.pictures import read_rgb
 
 MIN_SIZE = 64  # pixels a side: smaller pictures are scaled up to this
 STEP = 32  # sizes are multiples of this (the body's total stride)
-SAMPLE = 300  # pictures the orientation test looks at, at most
-FEATURE_SIZE = 128  # pixels a side the orientation test's features see
+SAMPLE = 300  # pictures the augmentation test looks at, at most
+FEATURE_SIZE = 128  # pixels a side the augmentation test's features see
 TOLERANCE = 0.1  # how much worse a transformed picture may be read and still keep its class
 SEED = 0
+CROPS = (0.5, 0.75)  # shares of a picture's area a random crop may keep, smallest first
 
 
 def choose_size(files, largest, sample=SAMPLE):
@@ -71,9 +75,19 @@ def _features(pictures, bs=16):
     return torch.cat(out).numpy()
 
 
-def orientation_test(files, sample=SAMPLE, seed=SEED):
-    """{'original', 'mirrored', 'turned'}: how often a linear model trained on the originals'
-    features reads held-out pictures right, as they are, mirrored, and turned a quarter."""
+def _crop(pixels, share, rng):
+    """A random square crop holding `share` of the picture's area, resized back."""
+    side = pixels.shape[0]
+    cut = max(round(side * share**0.5), 1)
+    x, y = rng.integers(0, side - cut + 1, 2)
+    crop = Image.fromarray(pixels[y : y + cut, x : x + cut])
+    return np.asarray(crop.resize((side, side), Image.Resampling.BILINEAR))
+
+
+def augmentation_test(files, sample=SAMPLE, seed=SEED):
+    """{'original', 'mirrored', 'turned', 'crop 0.5', 'crop 0.75'}: how often a linear model
+    trained on the originals' features reads held-out pictures right, as they are, mirrored,
+    turned a quarter, and randomly cropped to that share of their area."""
     from sklearn.linear_model import LogisticRegression
 
     files = _sample(files, sample, seed)
@@ -84,10 +98,12 @@ def orientation_test(files, sample=SAMPLE, seed=SEED):
     train = np.setdiff1d(np.arange(len(files)), held)
     model = LogisticRegression(C=1.0, max_iter=2000)
     model.fit(_features([pixels[i] for i in train]), labels[train])
+    rng = np.random.default_rng(seed)
     views = {
         "original": [pixels[i] for i in held],
         "mirrored": [p[:, ::-1].copy() for p in (pixels[i] for i in held)],
         "turned": [np.rot90(p).copy() for p in (pixels[i] for i in held)],
+        **{f"crop {s}": [_crop(pixels[i], s, rng) for i in held] for s in CROPS},
     }
     return {
         name: float((model.predict(_features(view)) == labels[held]).mean())
@@ -95,9 +111,9 @@ def orientation_test(files, sample=SAMPLE, seed=SEED):
     }
 
 
-def _orientation(plan, files):
-    """The plan's flip and turns decided by `orientation_test`, and the reasons."""
-    read = orientation_test(files)
+def _augmentation(plan, files):
+    """The plan's flip, turns and min_scale decided by `augmentation_test`, and the reasons."""
+    read = augmentation_test(files)
     base = read["original"]
     reasons = []
     if plan.flip is None:
@@ -116,6 +132,15 @@ def _orientation(plan, files):
             f"quarter turns and upside down: {'on' if keeps else 'off'}, it reads "
             f"{read['turned']:.0%} of turned pictures right"
         )
+    if plan.min_scale is None:
+        kept = [s for s in CROPS if read[f"crop {s}"] >= base - TOLERANCE]
+        scale = kept[0] if kept else 1.0
+        plan = dataclasses.replace(plan, min_scale=scale)
+        read_crops = ", ".join(f"{read[f'crop {s}']:.0%} cut to {s:.0%}" for s in CROPS)
+        reasons.append(
+            f"random crops keep at least {scale:.0%} of a picture: it reads {read_crops} of "
+            "their area right"
+        )
     return plan, reasons
 
 
@@ -133,7 +158,7 @@ def choose(path, plan, largest=None):
             f"size {size} px: the pictures are {side:g} px on their short side (median); "
             f"the pretrained body needs at least {MIN_SIZE} (--size decides instead)"
         )
-    if plan.flip is None or plan.turns is None:
-        plan, said = _orientation(plan, files)
+    if None in (plan.flip, plan.turns, plan.min_scale):
+        plan, said = _augmentation(plan, files)
         reasons += said
     return plan, reasons

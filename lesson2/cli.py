@@ -11,9 +11,9 @@ which does the work and returns an exit status (Python code may call it directly
 import argparse
 import sys
 
-from lesson2.commands import clean, dataset, demo, export, predict, serve, train
+from lesson2.commands import clean, dataset, demo, doctor, export, predict, serve, train
 
-COMMANDS = [dataset, train, clean, export, serve, predict, demo]  # in the lesson's order
+COMMANDS = [doctor, dataset, train, clean, export, serve, predict, demo]  # machine, then lesson
 
 
 def build_parser():

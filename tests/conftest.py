@@ -1,6 +1,11 @@
-"""Shared fixtures: a real headless Chromium (Debian's package) driven by playwright."""
+"""Shared fixtures: a real headless Chromium (Debian's package) driven by playwright, shared
+pictures and models, and fresh venvs that see only some of this environment's packages."""
 
+import importlib.metadata
+import re
 import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -149,3 +154,59 @@ def run_async():
             return pool.submit(anyio.run, fn, *args).result()
 
     return run
+
+
+# ---- a fresh venv that sees only some of this environment's packages -------------------------
+
+
+def _normalized(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _with_dependencies(names):
+    """`names` and everything they need as installed here, extras such as torch's
+    cuda-toolkit[cublas,...] included (markers evaluated for this machine)."""
+    from packaging.requirements import Requirement
+
+    todo, done = [(_normalized(n), frozenset()) for n in names], set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in done:
+            continue
+        done.add((name, extras))
+        try:
+            wanted = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for req in map(Requirement, wanted):
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in {"", *extras}):
+                todo.append((_normalized(req.name), frozenset(req.extras)))
+    return {name for name, _ in done}
+
+
+@pytest.fixture
+def venv_with(tmp_path):
+    """venv_with(names, deps=False): the python of a new venv (tmp_path/venv) that sees only the
+    distributions `names` (and with `deps`, what they need) of this environment, linked into
+    tmp_path/exposed: a stand-in for a machine whose stack (torch, say) is already installed."""
+
+    def make(names, deps=False):
+        wanted = _with_dependencies(names) if deps else {_normalized(n) for n in names}
+        site = tmp_path / "exposed"
+        site.mkdir()
+        for dist in importlib.metadata.distributions():
+            name = _normalized(dist.metadata["Name"])
+            if name not in wanted:
+                continue
+            wanted.discard(name)  # the first one on sys.path, as imports see it
+            base = Path(dist.locate_file(""))
+            for top in {Path(f).parts[0] for f in dist.files or () if Path(f).parts[0] != ".."}:
+                if (base / top).exists() and not (site / top).exists():
+                    (site / top).symlink_to(base / top)
+        venv = tmp_path / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        (site_packages,) = venv.glob("lib/python*/site-packages")
+        (site_packages / "exposed.pth").write_text(f"{site}\n")
+        return venv / "bin" / "python"
+
+    return make

@@ -14,7 +14,7 @@ def test_help_lists_the_commands_in_the_lessons_order(capsys):
         cli.main(["--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    names = ["dataset", "train", "clean", "export", "serve", "predict", "demo"]
+    names = ["doctor", "dataset", "train", "clean", "export", "serve", "predict", "demo"]
     assert [out.index(f"    {name} ") for name in names] == sorted(
         out.index(f"    {name} ") for name in names
     )
@@ -23,7 +23,8 @@ def test_help_lists_the_commands_in_the_lessons_order(capsys):
 def test_each_commands_help_loads_neither_torch_nor_fastai():
     script = (
         "import sys; from lesson2.cli import build_parser\n"
-        "for name in ['dataset', 'train', 'clean', 'export', 'serve', 'predict', 'demo']:\n"
+        "for name in ['dataset', 'train', 'clean', 'export', 'serve', 'predict', 'demo',\n"
+        "             'doctor']:\n"
         "    try: build_parser().parse_args([name, '--help'])\n"
         "    except SystemExit: pass\n"
         "print(sorted(m for m in ('torch', 'fastai', 'timm') if m in sys.modules))"

@@ -15,4 +15,5 @@ recipe         fit_one_cycle on the head, unfreeze, discriminative rates; lr_fin
 train          the whole `lesson2 train`: data, learner, recipe, both exports
 pitfalls       what goes wrong with the learning rate and the epochs, in seconds
 pitfall_plots  their curves
+doctor         `lesson2 doctor`: torch and its CUDA, fastai, weights, GPU, data, and fixes
 """

@@ -61,13 +61,14 @@ def test_dockerfile_installs_the_same_requirements_and_runs_the_same_command():
 
 @pytest.fixture(scope="module")
 def app_venv(tmp_path_factory):
-    """A throwaway venv with only app/requirements.txt installed (from PyPI)."""
+    """A throwaway venv with only app/requirements.txt installed (the lock's versions)."""
     venv = tmp_path_factory.mktemp("app-venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run([python, "-m", "ensurepip", "--default-pip"], check=True, capture_output=True)
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    done = subprocess.run([*pip, "-r", str(REQUIREMENTS)], capture_output=True, text=True)
+    lock = ["-c", str(ROOT / "constraints.txt")]  # the versions tested, as make installs them
+    done = subprocess.run([*pip, "-r", str(REQUIREMENTS), *lock], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     return venv
 

@@ -202,15 +202,15 @@ def check_onnxruntime():
 
 
 def check_gpu():
-    """Whether torch sees a GPU; without one the lesson runs on the CPU at 128 px."""
+    """Whether torch sees a GPU; without one the lesson runs on the CPU, at up to 128 px."""
     try:
-        from lesson2.training.plan import describe_device, pick_device, plan_for
+        from lesson2.training.plan import describe_device, max_size, pick_device, plan_for
 
         device = pick_device()
     except BROKEN as err:
         return Check("gpu", WARN, f"cannot ask torch: {err}", "repair torch first (above)")
     plan = plan_for(device)
-    how = f"training plan {plan.size} px, bs {plan.bs}, {plan.freeze_epochs} + {plan.epochs} epochs"
+    how = f"training at up to {max_size(device)} px, bs {plan.bs}, {plan.minutes:g} minutes a run"
     if device.type != "cpu":
         return Check("gpu", OK, f"{describe_device(device)}: {how}")
     return Check("gpu", WARN, f"none seen, the lesson runs on the CPU: {how}", _gpu_fix())

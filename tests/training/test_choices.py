@@ -27,7 +27,9 @@ def test_the_size_follows_the_pictures_within_what_the_body_works_at(tmp_path, s
 
 def test_what_the_plan_sets_is_kept_and_not_measured(tmp_path):
     draw_dataset(tmp_path, n_per_class=4, size=40)
-    plan, reasons = choose(tmp_path, plan_for("cpu", size=32, flip=False, turns=False, min_scale=0.5))
+    plan, reasons = choose(
+        tmp_path, plan_for("cpu", size=32, flip=False, turns=False, min_scale=0.5)
+    )
     assert (plan.size, plan.flip, plan.turns, reasons) == (32, False, False, [])
 
 

@@ -129,7 +129,7 @@ def test_a_gpu_is_named_with_its_training_plan(monkeypatch):
     monkeypatch.setattr(plan, "describe_device", lambda device=None: "cuda (NVIDIA H200)")
     check = doctor.check_gpu()
     assert check.status == OK
-    assert check.detail == "cuda (NVIDIA H200): training plan 224 px, bs 64, 1 + 4 epochs"
+    assert check.detail == "cuda (NVIDIA H200): training at up to 224 px, bs 64, 10 minutes a run"
 
 
 def test_a_package_replaced_after_it_was_imported_asks_for_a_restart(monkeypatch):

@@ -1,15 +1,23 @@
-"""Shared fixtures: a real headless Chromium (Debian's package) driven by playwright, shared
-pictures and models, and fresh venvs that see only some of this environment's packages."""
+"""Shared fixtures: a real headless Chromium (Debian's package) driven by playwright, a real
+JupyterLab for it to drive, shared pictures and models, and fresh venvs that see only some of this
+environment's packages."""
 
+import contextlib
 import importlib.metadata
+import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -62,6 +70,120 @@ def page(chromium, tmp_path):
     page = context.new_page()
     yield page
     context.close()
+
+
+# ---- JupyterLab, for the browser tests of the notebooks' widgets ----------------------------
+
+KERNEL_IDLE = """() => {
+  const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = nb && nb.sessionContext && nb.sessionContext.session
+    && nb.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+ALL_CELLS_RAN = """() => {
+  const nb = window.jupyterapp.shell.currentWidget;
+  const cells = Array.from(nb.content.model.cells).filter(c => c.type === 'code');
+  return nb.sessionContext.session.kernel.status === 'idle'
+    && cells.every(c => c.executionCount !== null && c.executionCount !== undefined);
+}"""
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: its address, its token, and the LESSON2_DATA its kernels use."""
+
+    url: str
+    token: str
+    data: Path
+
+    def run_all(self, page, notebook, timeout_ms):
+        """Open `notebook` in `page`, clear it, run every cell, and fail on any error output."""
+        page.goto(f"{self.url}/lab/tree/{notebook}?token={self.token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell")
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(ALL_CELLS_RAN, timeout=timeout_ms, polling=1000)
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+        )
+        assert errors.count() == 0, errors.first.inner_text()
+
+
+def _wait_for(url, proc, log, timeout=90):
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.5)
+    pytest.fail(f"jupyter lab did not answer in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def _lab(tmp_path, notebook, env):
+    from lesson2.production.launch import free_port
+
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / notebook, tmp_path / "notebooks" / notebook)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "LESSON2_DATA": str(tmp_path / "data"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data"),
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+        **env,
+    }
+    command = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run the menu's commands
+        "--LabApp.extension_manager=readonly",  # no PyPI look-ups
+    ]
+    labconfig = tmp_path / "jupyter-config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(  # no "get Jupyter news?" toast over a widget
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}'
+    )
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI often run as root
+    with open(tmp_path / "lab.log", "w") as log:
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(f"{url}/api/status?token={token}", proc, tmp_path / "lab.log")
+            yield Lab(url, token, tmp_path / "data")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    """jupyter_lab(notebook, **env): a JupyterLab serving a copy of notebooks/<notebook>, with
+    its own config, runtime and data folders (LESSON2_DATA under tmp_path); a `Lab`. The
+    kernels inherit this environment, and `env` on top. Stopped when the test ends."""
+    with contextlib.ExitStack() as stack:
+        yield lambda notebook, **env: stack.enter_context(_lab(tmp_path, notebook, env))
 
 
 # ---- pictures and models the tests share, each built once -----------------------------------

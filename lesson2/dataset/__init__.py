@@ -3,7 +3,7 @@
     from lesson2.dataset.snippet import show_snippet           # the browser-console snippet
     from lesson2.dataset.search import search_to_file           # or search from Python
     from lesson2.dataset.urlfile import find_url_files, read_urls
-    from lesson2.dataset.download import download_images, verify_images, summarize
+    from lesson2.dataset.download import download_images, verify_images, summarize, failures
     from lesson2.dataset.gallery import show_samples            # look at what you got
 
 snippet     the JavaScript that collects image URLs on a results page (collect_urls.js)

@@ -4,9 +4,9 @@
  * Open a Google, Bing or DuckDuckGo Images results page, scroll down until enough pictures
  * are loaded, then paste this whole file into the browser console (F12, Console tab) and
  * press Enter, or click the bookmarklet made by
- *     python -m lesson2.snippet --bookmarklet collect_urls.html
- * The browser downloads urls_<query>.txt: one URL per line, ready for lesson2.urlfile.read_urls
- * and lesson2.download.download_images.
+ *     python -m lesson2.dataset.snippet --bookmarklet collect_urls.html
+ * The browser downloads urls_<query>.txt: one URL per line, ready for
+ * lesson2.dataset.urlfile.read_urls and lesson2.dataset.download.download_images.
  *
  * Search engines change their markup often, so no single CSS class is trusted. Strategies,
  * tried in this order and combined (duplicates dropped, first seen kept):

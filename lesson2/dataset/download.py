@@ -6,6 +6,7 @@
     reports = download_dataset(find_url_files("bears"), "bears")   # every class at once
     failed = verify_images("bears", quarantine=True)
     summarize("bears")                 # URLs per class and status, from the manifests
+    failures("bears")                  # every URL that added no picture, and why
 
 Every URL ends as one row of `dest/manifest.csv` (url, file, status, detail, bytes, sha256,
 width, height). Running again resumes: URLs already in the manifest are skipped. Images are
@@ -272,3 +273,18 @@ def summarize(path):
             counts[folder.name] = Counter(row["status"] for row in rows)
     table = pd.DataFrame(counts).T.fillna(0).astype(int)
     return table[[c for c in ("ok", *sorted(set(table.columns) - {"ok"})) if c in table.columns]]
+
+
+def failures(path):
+    """A DataFrame of every URL under `path` that added no picture (a failure or a duplicate),
+    from the manifests: class, status, url, and the detail that says why, sorted in that order
+    (a manifest lists URLs in the order their downloads finished)."""
+    import pandas as pd
+
+    rows = [
+        (folder.name, row["status"], row["url"], row["detail"])
+        for folder in subfolders(path)
+        for row in read_manifest(folder).values()
+        if row["status"] != "ok"
+    ]
+    return pd.DataFrame(sorted(rows), columns=["class", "status", "url", "detail"])

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lesson2.dataset.download import STATUSES, download_images, read_manifest, verify_images
+from lesson2.dataset.download import (
+    STATUSES,
+    download_images,
+    failures,
+    read_manifest,
+    verify_images,
+)
 from lesson2.demo.localweb import LocalWeb, jpeg_bytes
 from lesson2.demo.shapes import draw
 
@@ -230,6 +236,23 @@ def test_report_counts_every_url_and_prints(web, tmp_path, capsys):
     assert len(report.failures) == 2
     assert "ok 1" in capsys.readouterr().out
     assert [row["status"] for row in report.rows] == ["ok", "not an image", "refused"]
+
+
+def test_failures_lists_every_url_that_added_no_picture_with_the_whole_reason(web, tmp_path):
+    urls = [web.url("/img/pic9"), web.url("/status/404/a.jpg"), web.url("/img/pic9?again")]
+    download_images(urls, tmp_path / "circle", progress=False, verbose=False)
+    download_images(["ftp://x/y.jpg"], tmp_path / "square", progress=False, verbose=False)
+    table = failures(tmp_path)
+    assert list(table.columns) == ["class", "status", "url", "detail"]
+    rows = {(c, status): (url, detail) for c, status, url, detail in table.values.tolist()}
+    assert sorted(rows) == [
+        ("circle", "duplicate"),
+        ("circle", "http error"),
+        ("square", "refused"),
+    ]
+    assert rows["circle", "http error"] == (urls[1], "HTTP 404 Not Found")
+    assert rows["circle", "duplicate"][1].startswith("same bytes as ")  # one of the two pic9 URLs
+    assert rows["square", "refused"][1] == "only http and https URLs are downloaded, not ftp"
 
 
 def test_url_file_input(web, tmp_path):

@@ -7,9 +7,9 @@
 Every picture is a function of (label, seed) alone, so the demo dataset is the same on every
 machine. Size, colour, position, rotation and background all vary, lines and blobs clutter the
 background, and a bar sometimes hides part of the shape; the label is the outline. Pictures
-are small (64 pixels) so that a CPU trains on a thousand of them in a minute, and a pentagon
-looks enough like a hexagon, and a hexagon like a circle, that the pretrained body's features
-alone classify about five in six right: fine-tuning the whole network has something to do.
+are small (64 pixels) so that a CPU trains on a thousand of them in a minute, and at that size
+a pentagon looks enough like a hexagon, and a hexagon like a circle, that the pretrained body's
+features alone leave many mistakes: fine-tuning the whole network has something to do.
 """
 
 import colorsys
@@ -27,7 +27,7 @@ SUPERSAMPLE = 4  # draw large, then shrink: smooth edges without an anti-aliasin
 GRADIENT = 16  # the background gradient is computed this small, then scaled up
 CORNERS = {"triangle": 3, "square": 4, "pentagon": 5, "hexagon": 6}
 SPAN = {3: 1.3, 4: 1.18, 5: 1.1, 6: 1.06}  # corner radius by corners: a similar area for each
-OCCLUDED = 0.4  # share of pictures with a bar across the shape
+OCCLUDED = 0.15  # share of pictures with a bar across the shape
 
 
 def _colour(rng, lightness):

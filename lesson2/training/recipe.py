@@ -2,6 +2,7 @@
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
 best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops
+best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
 best.summary()                   # which epoch was kept, and why training stopped
 find_lr(learn)                   # lr_find over every mini-batch it was given, with a plot
 lr_turn(learn.recorder)          # where that curve shoots up: too high from there on
@@ -20,30 +21,47 @@ from lesson2.training.plan import LR, plan_for
 from lesson2.training.stopping import BestEpoch
 
 UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
+FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
 SPREAD = 10  # and its first layers' rate a tenth of that again
 
 
-def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None):
+def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     """The lesson's recipe: `plan.freeze_epochs` of the new head alone at `lr` (skipped without
     pretrained weights), then the whole network with discriminative rates `slice(lo, hi)`: the
-    last layers step `hi` (default: the lesson's `lr / 10`), the first `lo` (`hi / 10`).
+    last layers step `hi` (default: the lesson's `lr / 10`; "lr_find": see `unfrozen_top`),
+    the first `lo` (`hi / 10`).
 
     With `plan.epochs` set, that many epochs of one cycle (returns None); with None (the
     default), as many as lower the validation error rate, at most `plan.max_epochs`, all within
     `plan.minutes`, keeping the best epoch's weights: returns the `BestEpoch` that knows which
-    epoch and why it stopped."""
+    epoch and why it stopped. `log` (say, print) is told the rates of the whole network."""
     deadline = time.monotonic() + 60 * plan.minutes
     if plan.freeze_epochs and pretrained:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
     learn.unfreeze()
+    if hi == "lr_find":
+        hi = unfrozen_top(learn, lr)
     hi = hi or lr / UNFROZEN_DIV
     rates = slice(lo or hi / SPREAD, hi)
+    if log:
+        log(
+            f"the whole network at slice({rates.start:.1e}, {rates.stop:.1e}) (the head was at {lr:.1e})"
+        )
     if plan.epochs:
         learn.fit_one_cycle(plan.epochs, rates)
         return None
     best = BestEpoch(plan.patience, deadline)
     learn.fit_one_cycle(plan.max_epochs, rates, cbs=best)
     return best
+
+
+def unfrozen_top(learn, lr):
+    """The top of the unfrozen slice, read from `lr_find` after `unfreeze` as the lesson does:
+    its `valley` (where the loss falls fastest), kept between the lesson's `lr / 10` and fastai
+    `fine_tune`'s `lr / 2`, since one short curve is noisy. lr_find restores the weights."""
+    with learn.no_bar(), learn.no_logging():
+        found = find_lr(learn, show_plot=False)
+    return min(max(found.valley, lr / UNFROZEN_DIV), lr / FINE_TUNE_DIV)
 
 
 def find_lr(learn, num_it=None, start_lr=1e-6, end_lr=1, show_plot=True):

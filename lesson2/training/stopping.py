@@ -62,6 +62,18 @@ class BestEpoch(Callback):
         if late and self.epoch + 1 < self.n_epoch:
             self.stopped = "budget"
             raise CancelFitException()
+        self._show_time_left()
+
+    def _show_time_left(self):
+        """The budget left, beside the progress bar's epochs (its own estimate assumes every
+        planned epoch runs)."""
+        progress = getattr(self.learn, "progress", None)
+        if self.deadline is None or getattr(progress, "mbar", None) is None:
+            return
+        left = max(self.deadline - time.monotonic(), 0)
+        progress.mbar.main_bar.comment = (
+            f"{int(left // 60)}:{int(left % 60):02d} of the budget left"
+        )
 
     def after_fit(self):
         if self.state is not None:

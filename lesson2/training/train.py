@@ -6,7 +6,8 @@
 
 It checks the pictures, lets them decide what the plan leaves open (size, flips: see
 `lesson2.training.choices`), runs the lesson's steps (DataLoaders, a pretrained learner, the
-recipe until the error rate stops improving within the budget), writes both exports (the
+recipe until the error rate stops improving within the budget, the top rate of the whole
+network read from lr_find after unfreeze), writes both exports (the
 fastai learner and the ONNX file the web app serves), and scores a linear model on the frozen
 body's features beside it (`lesson2.training.baseline`). Progress goes to `log`.
 """
@@ -88,7 +89,7 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     log(f"data: {len(dls.train_ds)} train, {len(dls.valid_ds)} valid images of {list(dls.vocab)}")
     log(f"plan: {arch} at {plan.describe()}")
     start = time.perf_counter()
-    best = fit_recipe(learn, plan, lr, pretrained=pretrained)
+    best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
     seconds = time.perf_counter() - start
     stopping = best.summary() if best else f"ran the {plan.epochs} planned epochs"
     log(stopping)

@@ -9,6 +9,8 @@ On a CPU the pretrained body's BatchNorm statistics stay fixed, so a frozen body
 backward pass; on CUDA the learner trains in mixed precision with channels_last.
 """
 
+from pathlib import Path
+
 import torch
 from fastai.vision.all import (
     AMPMode,
@@ -27,6 +29,7 @@ from fastai.vision.all import (
 )
 
 from lesson2.training import models
+from lesson2.workspace import data_dir
 
 
 def _add_normalize(dls, stats):
@@ -59,11 +62,19 @@ def _speed_up(learn):
     return learn.add_cbs([ChannelsLast(), MixedPrecision(amp_mode=mode)])
 
 
+def stages_dir(dls):
+    """Where the learner's saved stages (and lr_find's temporary weights) go: beside the
+    datasets, never inside one, where a `models` folder would pass for a class."""
+    return data_dir() / "stages" / Path(dls.path).resolve().name
+
+
 def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None, **kwargs):
     """A transfer-learning Learner for `arch` (a name), frozen when `pretrained`.
 
     `bn_eval` fixes the body's BatchNorm statistics (default: on a CPU, when pretrained), see
-    `BatchNormEval`. kwargs go to fastai's Learner (e.g. `metrics`, `wd`, `cbs`, `path`)."""
+    `BatchNormEval`. kwargs go to fastai's Learner (e.g. `metrics`, `wd`, `cbs`, `path`); its
+    `model_dir` defaults to `stages_dir(dls)`."""
+    kwargs.setdefault("model_dir", stages_dir(dls))
     if bn_eval is None:
         bn_eval = pretrained and dls.device.type == "cpu"
     kwargs.setdefault("metrics", [error_rate, accuracy])

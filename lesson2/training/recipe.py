@@ -45,7 +45,8 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     rates = slice(lo or hi / SPREAD, hi)
     if log:
         log(
-            f"the whole network at slice({rates.start:.1e}, {rates.stop:.1e}) (the head was at {lr:.1e})"
+            f"the whole network at slice({rates.start:.1e}, {rates.stop:.1e}) "
+            f"(the head was at {lr:.1e})"
         )
     if plan.epochs:
         learn.fit_one_cycle(plan.epochs, rates)
@@ -104,6 +105,7 @@ def valid_accuracy(learn, exclude=()):
 
 
 def save_stage(learn, name):
-    """Save weights as stage `name` (learn.path/models/name.pth); `learn.load(name)` restores."""
+    """Save weights as stage `name` (in learn.model_dir: `stages_dir`, outside the dataset);
+    `learn.load(name)` restores them."""
     dest = learn.path / learn.model_dir / f"{name}.pth"
     return write_with(dest, lambda tmp: learn.save(tmp.with_suffix(""), with_opt=True))

@@ -6,11 +6,10 @@
     best.epoch, best.error, best.stopped    # 7, 0.031, 'stuck': no better epoch for 3 epochs
 
 What fastai's EarlyStoppingCallback and SaveModelCallback do together, with three differences
-that matter here: the best weights are kept in memory (SaveModelCallback writes them to
-learn.path/models, which is the dataset folder, where a `models` folder would pass for a
-class); equal error rates are told apart by the validation loss (with a few hundred
-validation pictures, error rates tie often); and a time budget stops training before an epoch
-that would not fit in it, saying so.
+that matter here: the best weights are kept in memory (SaveModelCallback writes a file each
+time the model improves, slow for no gain when the weights fit in memory); equal error rates
+are told apart by the validation loss (with a few hundred validation pictures, error rates tie
+often); and a time budget stops training before an epoch that would not fit in it, saying so.
 """
 
 import copy

@@ -9,12 +9,21 @@ from fastai.vision.all import set_seed
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
 from lesson2.training.plan import plan_for
-from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
+from lesson2.training.recipe import (
+    FINE_TUNE_DIV,
+    UNFROZEN_DIV,
+    find_lr,
+    fit_recipe,
+    lr_turn,
+    save_stage,
+    unfrozen_top,
+)
 
 
-def test_save_stage_round_trips(learn):
+def test_save_stage_round_trips_outside_the_dataset(learn, small_shapes):
     saved = save_stage(learn, "stage-1")
     assert saved.name == "stage-1.pth"
+    assert small_shapes not in saved.parents  # a models/ folder there would pass for a class
     weight = learn.model[1][-1].weight.detach().clone()
     with torch.no_grad():
         learn.model[1][-1].weight.zero_()
@@ -30,6 +39,17 @@ def test_find_lr_runs_until_the_loss_turns_and_suggests_left_of_it(learn):
     turn = lr_turn(learn.recorder)
     assert turn is not None and turn < learn.recorder.lrs[-1]  # the plotted curve turns up
     assert found.valley < turn  # the suggestion sits left of the turn
+    assert not (learn.dls.path / "models").exists()  # its temporary weights went elsewhere
+
+
+@pytest.mark.slow
+def test_unfrozen_top_reads_lr_find_within_the_lessons_bounds_and_restores_weights(learn):
+    learn.unfreeze()
+    before = [p.detach().clone() for p in learn.model.parameters()]
+    top = unfrozen_top(learn, 2e-3)
+    assert 2e-3 / UNFROZEN_DIV <= top <= 2e-3 / FINE_TUNE_DIV
+    assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters(), strict=True))
+    learn.freeze()
 
 
 def test_lr_turn_finds_where_the_loss_shoots_up():

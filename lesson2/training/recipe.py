@@ -1,8 +1,9 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
-from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage
+from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
 best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops
 best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
+hi = top_from(find_lr(learn), lr)  # the same, shown: lr_find's valley within [lr/10, lr/2]
 best.summary()                   # which epoch was kept, and why training stopped
 find_lr(learn)                   # lr_find over every mini-batch it was given, with a plot
 lr_turn(learn.recorder)          # where that curve shoots up: too high from there on
@@ -57,11 +58,17 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
 
 
 def unfrozen_top(learn, lr):
-    """The top of the unfrozen slice, read from `lr_find` after `unfreeze` as the lesson does:
-    its `valley` (where the loss falls fastest), kept between the lesson's `lr / 10` and fastai
-    `fine_tune`'s `lr / 2`, since one short curve is noisy. lr_find restores the weights."""
+    """The top of the unfrozen slice, read from `lr_find` after `unfreeze` as the lesson does
+    (see `top_from`). lr_find restores the weights it changed."""
     with learn.no_bar(), learn.no_logging():
         found = find_lr(learn, show_plot=False)
+    return top_from(found, lr)
+
+
+def top_from(found, lr):
+    """The unfrozen slice's top from `found` (lr_find's suggestions after `unfreeze`): its
+    `valley`, where the loss falls fastest, kept between the lesson's `lr / 10` and fastai
+    `fine_tune`'s `lr / 2`, since one short curve is noisy."""
     return min(max(found.valley, lr / UNFROZEN_DIV), lr / FINE_TUNE_DIV)
 
 

@@ -8,7 +8,15 @@ from lesson2.demo.planted import planted_files
 from lesson2.demo.shapes import draw_dataset
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
-from lesson2.training.pitfalls import PITFALLS, Pitfall, claims, features, fit_head, run_pitfalls
+from lesson2.training.pitfalls import (
+    PITFALLS,
+    Pitfall,
+    claims,
+    features,
+    findings,
+    fit_head,
+    run_pitfalls,
+)
 from lesson2.training.plan import plan_for
 
 matplotlib.use("Agg")
@@ -60,12 +68,22 @@ def test_fit_head_records_every_step(feats):
 def test_the_notebook_claims_hold_on_the_demo(demo_histories):
     shown = claims(demo_histories)
     assert [claim for claim, holds in shown.items() if not holds] == []
-    assert len(shown) >= 2 * len(PITFALLS)  # at least two claims a pitfall
+    assert all(any(c.startswith(name) for c in shown) for name in PITFALLS)  # each has one
+
+
+@pytest.mark.slow
+def test_findings_say_each_pitfall_with_its_numbers(demo_histories):
+    said = findings(demo_histories)
+    assert [line.split(":")[0] for line in said] == list(PITFALLS)
+    right = f"{demo_histories['about right'].valid_error[-1]:.0%}"
+    assert right in said[0] and right in said[1]  # too high is compared with about right
 
 
 @pytest.mark.slow
 def test_claims_can_fail(demo_histories):
     swapped = {**demo_histories, "about right": demo_histories["too many epochs"]}
-    assert not claims(swapped)["about right: valid loss ends within 30% of its lowest"]
+    assert not claims(swapped)["about right: valid error rate ends within 5 points of its lowest"]
     swapped = {**demo_histories, "too few epochs": demo_histories["about right"]}
-    assert not claims(swapped)["too few epochs: both losses still fell over the last quarter"]
+    assert not claims(swapped)["too few epochs: train loss ends 2x above about right, like too low"]
+    swapped = {**demo_histories, "lr too high": demo_histories["about right"]}
+    assert not claims(swapped)["lr too high: valid error rate ends 10 points above about right"]

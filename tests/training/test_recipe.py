@@ -16,6 +16,7 @@ from lesson2.training.recipe import (
     fit_recipe,
     lr_turn,
     save_stage,
+    top_from,
     unfrozen_top,
 )
 
@@ -50,6 +51,13 @@ def test_unfrozen_top_reads_lr_find_within_the_lessons_bounds_and_restores_weigh
     assert 2e-3 / UNFROZEN_DIV <= top <= 2e-3 / FINE_TUNE_DIV
     assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters(), strict=True))
     learn.freeze()
+
+
+def test_top_from_takes_the_valley_within_the_lessons_and_fine_tunes_rates():
+    lr = 2e-3
+    assert top_from(SimpleNamespace(valley=5e-4), lr) == 5e-4  # inside: lr_find decides
+    assert top_from(SimpleNamespace(valley=1e-6), lr) == lr / UNFROZEN_DIV  # the lesson's floor
+    assert top_from(SimpleNamespace(valley=1e-1), lr) == lr / FINE_TUNE_DIV  # fine_tune's cap
 
 
 def test_lr_turn_finds_where_the_loss_shoots_up():

@@ -27,8 +27,8 @@ from lesson2.clean.suspects import C, normalised_margin, out_of_fold_probs
 NOISE = (0.0, 0.05, 0.1)  # shares of the training labels made wrong; with 5 classes, biased
 # noise of 0.1 is half of one class
 KINDS = ("random", "biased")
-WITHIN = 0.02  # test-error changes up to this (5 of 260 test pictures) are within noise: on the
-# demo, right labels and a random 10% of wrong ones differ by this much either way
+WITHIN = 0.03  # test-error changes up to this (8 of 260 test pictures) are within noise: on the
+# demo's draws, a random 10% of wrong labels, or cleaning them, moved the error by up to 6
 
 
 def corrupt(y, share, kind, n_classes, rng):

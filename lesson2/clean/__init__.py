@@ -10,6 +10,7 @@ similar    find_duplicates: exact and transformed copies, grouped
 widget     ImageCleaner: review suspects and copies in Jupyter, Apply and Undo
 journal    apply / undo / recover: every move logged first, nothing ever lost
 noise      does cleaning pay? random versus biased label noise
+payoff     before and after on the same validation pictures, in pictures
 
 The planted mistakes that measure all of this live in lesson2.demo.planted.
 """

@@ -228,3 +228,12 @@ def read_decisions(fname):
             "one row per image, action keep, delete or a class name"
         )
     return {row["name"]: row["action"].strip() for row in rows}
+
+
+def follow(path, names):
+    """`names` (relative to `path`) as the last batch of moves left them: a relabelled picture, its
+    new name; a deleted one, left out. To measure again on the same pictures after cleaning."""
+    batches = history(path)
+    moves = dict(batches[-1]["moves"]) if batches else {}
+    moved = (moves.get(n, n) for n in names)
+    return [n for n in moved if not n.startswith(TRASH + "/")]

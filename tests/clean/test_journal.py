@@ -16,7 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lesson2.clean import journal as cleaning
-from lesson2.clean.journal import CleaningError, apply, history, pending, plan, recover, undo
+from lesson2.clean.journal import (
+    CleaningError,
+    apply,
+    follow,
+    history,
+    pending,
+    plan,
+    recover,
+    undo,
+)
 from lesson2.demo.shapes import CLASSES
 
 
@@ -59,6 +68,14 @@ def test_delete_and_relabel_move_files_and_undo_puts_them_back(path):
     assert names(path, "circle") == [f"circle_000{i}.jpg" for i in range(4)]
     assert names(path, "square") == [f"square_000{i}.jpg" for i in range(4)]
     assert contents(path) == before
+
+
+def test_follow_names_the_pictures_as_the_last_apply_left_them(path):
+    names = ["circle/circle_0001.jpg", "square/square_0002.jpg", "square/square_0003.jpg"]
+    assert follow(path, names) == names  # nothing applied yet
+    apply(path, {"circle/circle_0001.jpg": "delete", "square/square_0002.jpg": "circle"})
+    assert follow(path, names) == ["circle/square_0002.jpg", "square/square_0003.jpg"]
+    assert all((path / name).is_file() for name in follow(path, names))
 
 
 def test_relabel_never_overwrites_a_file_with_the_same_name(path):

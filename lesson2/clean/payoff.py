@@ -1,0 +1,79 @@
+"""Did cleaning pay? Error rates before and after, on the same validation pictures, in pictures.
+
+    from lesson2.clean.payoff import compare, errors, unfreezing
+    before = errors(learn, exclude=planted)   # {'all': (wrong, n), 'clean': (wrong, n)}
+    print(compare("on the clean validation pictures", before["clean"], after["clean"]))
+    print(unfreezing(log))                    # what unfreezing did to the validation loss and error
+
+With a few hundred validation pictures one picture moves the error rate by a few tenths of a
+percent, and another seed or one more epoch moves it by a picture or two: a change that small is
+said to be within noise, not a gain.
+"""
+
+from pathlib import Path
+
+from fastai.vision.all import Callback
+
+NOISE = 2  # pictures: a difference of this many or fewer is within noise
+
+
+def errors(learn, exclude=()):
+    """{'all': (wrong, n), 'clean': (wrong, n)} on the learner's validation pictures; 'clean'
+    leaves out the files in `exclude` (say, known wrong labels)."""
+    exclude = {Path(f).resolve() for f in exclude}
+    with learn.no_bar():
+        probs, targets = learn.get_preds(dl=learn.dls.valid)
+    wrong = (probs.argmax(1) != targets).tolist()
+    keep = [Path(f).resolve() not in exclude for f in learn.dls.valid.items]
+    clean = [w for w, k in zip(wrong, keep, strict=True) if k]
+    return {"all": (sum(wrong), len(wrong)), "clean": (sum(clean), len(clean))}
+
+
+def compare(what, before, after):
+    """One sentence: the error rate `what` before and after, each a (wrong, n) pair."""
+    (b, nb), (a, na) = before, after
+    change = a - b
+    if abs(change) <= NOISE:
+        verdict = "within noise" if change else "the same"
+        if change:
+            verdict += f" (a picture or two: {abs(change)})"
+    else:
+        verdict = f"{'lower' if change < 0 else 'higher'} by {abs(change)} pictures"
+    return (
+        f"cleaning changed the error rate {what} from {b / nb:.1%} ({b} of {nb}) to "
+        f"{a / na:.1%} ({a} of {na}): {verdict}"
+    )
+
+
+class StageLog(Callback):
+    """Records (stage, valid_loss, error_rate) after every epoch of every fit, the stage being
+    "head" while the body is frozen and "whole" after `unfreeze`: `learn.add_cb(StageLog())`."""
+
+    order = 70  # after the Recorder has the epoch's metrics
+
+    def __init__(self):
+        self.rows = []
+
+    def after_epoch(self):
+        values = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1], strict=False))
+        stage = "head" if getattr(self.opt, "frozen_idx", 0) else "whole"
+        self.rows.append((stage, float(values["valid_loss"]), float(values["error_rate"])))
+
+
+def unfreezing(log, kept):
+    """One sentence: the validation loss and error rate after the head's last epoch against the
+    kept (best) epoch of the whole network, `kept` being (valid_loss, error_rate)."""
+    head = [r for r in log.rows if r[0] == "head"]
+    if not head:
+        return "no epoch of the head alone ran: nothing to compare unfreezing with"
+    _, loss0, err0 = head[-1]
+    loss1, err1 = kept
+    said = []
+    pairs = (("validation loss", loss0, loss1, ".3f"), ("error rate", err0, err1, ".1%"))
+    for name, v0, v1, fmt in pairs:
+        if v1 == v0:
+            said.append(f"left the {name} at {v0:{fmt}}")
+        else:
+            way = "raised" if v1 > v0 else "lowered"
+            said.append(f"{way} the {name} from {v0:{fmt}} to {v1:{fmt}}")
+    return "unfreezing " + " and ".join(said)

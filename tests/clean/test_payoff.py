@@ -1,0 +1,52 @@
+"""Before/after sentences of notebook 03: said in pictures, a picture or two called noise."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from lesson2.clean.payoff import StageLog, compare, errors, unfreezing
+from lesson2.training.recipe import valid_accuracy
+
+
+def test_compare_says_lower_higher_or_within_noise():
+    assert compare("on X", (11, 260), (3, 258)).endswith(": lower by 8 pictures")
+    assert compare("on X", (3, 260), (9, 260)).endswith(": higher by 6 pictures")
+    assert compare("on X", (5, 260), (4, 258)).endswith(": within noise (a picture or two: 1)")
+    assert compare("on X", (5, 260), (5, 258)).endswith(": the same")
+    said = compare("on the clean validation pictures", (10, 200), (4, 198))
+    assert said.startswith("cleaning changed the error rate on the clean validation pictures")
+    assert "from 5.0% (10 of 200) to 2.0% (4 of 198)" in said
+
+
+def test_unfreezing_compares_the_heads_last_epoch_with_the_kept_one():
+    log = StageLog()
+    log.rows = [("head", 0.40, 0.10), ("head", 0.30, 0.08), ("whole", 0.35, 0.05)]
+    said = unfreezing(log, (0.35, 0.05))
+    assert said == (
+        "unfreezing raised the validation loss from 0.300 to 0.350 and lowered the error rate "
+        "from 8.0% to 5.0%"
+    )
+    assert "left the error rate at 8.0%" in unfreezing(log, (0.2, 0.08))
+    assert "no epoch of the head alone" in unfreezing(StageLog(), (0.2, 0.08))
+
+
+def test_stage_log_tells_the_head_from_the_whole_network():
+    log = StageLog()
+    recorder = SimpleNamespace(metric_names=["epoch", "train_loss", "valid_loss", "error_rate"])
+    recorder.values = [[0.5, 0.4, 0.1]]
+    for frozen_idx, stage in ((2, "head"), (0, "whole")):
+        log.learn = SimpleNamespace(recorder=recorder, opt=SimpleNamespace(frozen_idx=frozen_idx))
+        log.after_epoch()
+        assert log.rows[-1] == (stage, pytest.approx(0.4), pytest.approx(0.1))
+
+
+def test_errors_agree_with_valid_accuracy(learn):
+    """Against the recipe's own measure, with and without the excluded pictures."""
+    exclude = list(learn.dls.valid.items)[:3]
+    counts = errors(learn, exclude=exclude)
+    wrong, n = counts["all"]
+    assert n == len(learn.dls.valid.items)
+    assert 1 - wrong / n == pytest.approx(valid_accuracy(learn))
+    wrong, n = counts["clean"]
+    assert n == len(learn.dls.valid.items) - 3
+    assert 1 - wrong / n == pytest.approx(valid_accuracy(learn, exclude=exclude))

@@ -172,6 +172,7 @@ def main():
     from lesson2.demo.outsiders import near_shapes, real_photos
     from lesson2.demo.shapes import draw_dataset
     from lesson2.production.runtime import VERSION
+    from lesson2.demo.shapes import SIZE
     from lesson2.production.web import export_web
     from lesson2.training.data import split_files
     from lesson2.training.plan import plan_for
@@ -196,7 +197,7 @@ def main():
             for ps in draw_dataset(tmp / "fresh", n_per_class=150, seed=7).values()
             for p in ps
         ]
-        photos, near = list(real_photos().values()), [i for _, i in near_shapes(40, plan.size)]
+        photos, near = list(real_photos().values()), [i for _, i in near_shapes(40, SIZE)]
         timing = [
             p.read_bytes()
             for ps in draw_dataset(tmp / "timing", n_per_class=8, seed=3).values()

@@ -170,9 +170,8 @@ def main():
     from playwright.sync_api import sync_playwright
 
     from lesson2.demo.outsiders import near_shapes, real_photos
-    from lesson2.demo.shapes import draw_dataset
+    from lesson2.demo.shapes import SIZE, draw_dataset
     from lesson2.production.runtime import VERSION
-    from lesson2.demo.shapes import SIZE
     from lesson2.production.web import export_web
     from lesson2.training.data import split_files
     from lesson2.training.plan import plan_for

@@ -203,11 +203,11 @@ def small_shapes(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def little_shapes(tmp_path_factory):
-    """A tiny dataset to copy: 4 pictures of 24 pixels per class."""
+    """A tiny dataset to copy: 4 pictures of 24 pixels for each of three classes."""
     from lesson2.demo.shapes import draw_dataset
 
     src = tmp_path_factory.mktemp("little-shapes")
-    draw_dataset(src, n_per_class=4, size=24)
+    draw_dataset(src, classes=("circle", "square", "triangle"), n_per_class=4, size=24)
     return src
 
 

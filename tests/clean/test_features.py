@@ -7,6 +7,8 @@ from lesson2.clean.features import embeddings
 from lesson2.demo.shapes import draw_dataset
 from lesson2_app.pictures import ImageError
 
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
+
 
 def test_mirror_image_gets_the_same_features(tmp_path):
     draw_dataset(tmp_path, n_per_class=2, size=64)
@@ -26,7 +28,7 @@ def test_mirror_image_gets_the_same_features(tmp_path):
     ids=["not an image", "decompression bomb"],
 )
 def test_broken_files_are_named_in_the_error(tmp_path, content):
-    draw_dataset(tmp_path, n_per_class=2, size=32)
+    draw_dataset(tmp_path, classes=THREE, n_per_class=2, size=32)
     if content == "bomb":
         from PIL import Image
 
@@ -46,7 +48,7 @@ def test_missing_folder_says_what_to_do(tmp_path):
 
 def test_features_are_cached_by_content_in_a_hidden_folder(tmp_path):
     path = tmp_path / "data"
-    draw_dataset(path, n_per_class=4, size=48)
+    draw_dataset(path, classes=THREE, n_per_class=4, size=48)
     first = embeddings(path)
     (cache,) = (path / ".cleaning").glob("features-*.npz")
     (path / "circle/circle_0000.jpg").rename(path / "square/renamed.jpg")

@@ -18,12 +18,14 @@ from lesson2.clean.suspects import (
 from lesson2.demo.planted import plant_mislabels
 from lesson2.demo.shapes import draw_dataset
 
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
+
 
 @pytest.fixture(scope="module")
 def noisy(tmp_path_factory):
     """40 pictures per class, 10% of them moved into a wrong class folder."""
     path = tmp_path_factory.mktemp("noisy")
-    draw_dataset(path, n_per_class=40, size=128)
+    draw_dataset(path, classes=THREE, n_per_class=40, size=128)
     return path, plant_mislabels(path, fraction=0.1, seed=0)
 
 
@@ -66,7 +68,7 @@ def test_margin_and_confident_learning_thresholds():
 
 
 def test_too_few_pictures_say_what_to_do(tmp_path):
-    draw_dataset(tmp_path, n_per_class=3, size=32)
+    draw_dataset(tmp_path, classes=THREE, n_per_class=3, size=32)
     shutil.rmtree(tmp_path / "square")
     shutil.rmtree(tmp_path / "triangle")
     with pytest.raises(ValueError, match="at least 2 classes"):

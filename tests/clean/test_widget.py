@@ -13,6 +13,8 @@ from lesson2.clean.suspects import COLUMNS
 from lesson2.clean.widget import ImageCleaner
 from lesson2.demo.shapes import draw_dataset
 
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
+
 
 def find(widget, dom_class):
     """Every widget under `widget` (itself included) that carries the CSS class."""
@@ -41,7 +43,7 @@ def shown_name(card):
 
 @pytest.fixture
 def path(tmp_path):
-    draw_dataset(tmp_path / "data", n_per_class=10, size=48)
+    draw_dataset(tmp_path / "data", classes=THREE, n_per_class=10, size=48)
     shutil.copy(tmp_path / "data/circle/circle_0002.jpg", tmp_path / "data/square/copy.jpg")
     return tmp_path / "data"
 

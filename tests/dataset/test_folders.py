@@ -5,9 +5,11 @@ import pytest
 from lesson2.dataset.folders import class_folders, free_name, image_files, vocab_with_empty
 from lesson2.demo.shapes import draw_dataset
 
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
+
 
 def test_hidden_things_are_skipped(tmp_path):
-    draw_dataset(tmp_path, n_per_class=2, size=16)
+    draw_dataset(tmp_path, classes=THREE, n_per_class=2, size=16)
     for hidden in (".trash/circle/x.jpg", ".quarantine/square/y.jpg", "circle/.tmp-1-2-z.jpg"):
         (tmp_path / hidden).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / hidden).write_bytes(b"")

@@ -8,11 +8,13 @@ from lesson2.dataset.folders import DatasetError, class_folders
 from lesson2.dataset.gallery import plot_statuses, sample_files, show_files, show_samples
 from lesson2.demo.shapes import draw_dataset
 
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
+
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     path = tmp_path_factory.mktemp("shapes")
-    draw_dataset(path, n_per_class=4, size=32)
+    draw_dataset(path, classes=THREE, n_per_class=4, size=32)
     (path / ".trash").mkdir()
     (path / "empty").mkdir()
     return path
@@ -55,7 +57,7 @@ def test_status_bars_stack_to_the_totals():
 def test_a_broken_or_bomb_file_is_shown_as_unreadable_not_a_crash(tmp_path):
     from lesson2.demo.localweb import bomb_png
 
-    draw_dataset(tmp_path, n_per_class=1, size=32)
+    draw_dataset(tmp_path, classes=THREE, n_per_class=1, size=32)
     (tmp_path / "circle" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     (tmp_path / "square" / "bomb.png").write_bytes(bomb_png())
     fig = show_files(sorted(tmp_path.glob("*/*.*")), ncols=3)

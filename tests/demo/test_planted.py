@@ -15,7 +15,9 @@ from lesson2.demo.planted import (
     planted_files,
     transform,
 )
-from lesson2.demo.shapes import CLASSES, draw, draw_dataset
+from lesson2.demo.shapes import draw, draw_dataset
+
+THREE = ("circle", "square", "triangle")  # the counts below are for three classes
 
 
 def test_copies_found_counts_grouped_pairs_and_groups_without_a_planted_picture():
@@ -29,8 +31,8 @@ def test_copies_found_counts_grouped_pairs_and_groups_without_a_planted_picture(
 
 
 def test_plant_mislabels_moves_the_share_asked_and_biased_noise_goes_one_way(tmp_path):
-    draw_dataset(tmp_path / "random", n_per_class=10, size=24)
-    draw_dataset(tmp_path / "biased", n_per_class=10, size=24)
+    draw_dataset(tmp_path / "random", classes=THREE, n_per_class=10, size=24)
+    draw_dataset(tmp_path / "biased", classes=THREE, n_per_class=10, size=24)
     moved = plant_mislabels(tmp_path / "random", fraction=0.2, seed=1)
     assert len(moved) == 6 and len(image_files(tmp_path / "random")) == 30  # moved, not copied
     assert all(m.split("/")[1].startswith("moved-") for m in moved)
@@ -38,7 +40,7 @@ def test_plant_mislabels_moves_the_share_asked_and_biased_noise_goes_one_way(tmp
         not m.startswith(m.split("/")[1].removeprefix("moved-").split("_")[0]) for m in moved
     )
     biased = plant_mislabels(tmp_path / "biased", fraction=0.2, seed=1, biased=True)
-    nxt = {c: CLASSES[(i + 1) % 3] for i, c in enumerate(CLASSES)}
+    nxt = {c: THREE[(i + 1) % 3] for i, c in enumerate(THREE)}
     assert all(m.split("/")[0] == nxt[m.split("/")[1][6:].split("_")[0]] for m in biased)
 
 

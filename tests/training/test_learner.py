@@ -64,4 +64,4 @@ def test_get_learner_resnet34_uses_cached_weights(small_shapes, tmp_path, monkey
     assert torch.equal(learn.model[0][0].weight, stand_in.conv1.weight)
     assert len(learn.opt.param_groups) == 3  # fastai's resnet split: lr=slice(lo, hi) spreads
     xb, _ = dls.one_batch()
-    assert learn.model.eval()(xb).shape == (16, 3)
+    assert learn.model.eval()(xb).shape == (16, len(dls.vocab))

@@ -21,7 +21,9 @@ def lesson2(*args, env=None, tmp_path=None):
 
 @pytest.mark.slow
 def test_train_exports_a_model_and_summarizes(tmp_path):
-    draw_dataset(tmp_path / "shapes", n_per_class=12, size=64)
+    draw_dataset(
+        tmp_path / "shapes", classes=("circle", "square", "triangle"), n_per_class=12, size=64
+    )
     out = tmp_path / "models" / "shapes.pkl"
     done = lesson2(
         "train",

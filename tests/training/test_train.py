@@ -11,7 +11,9 @@ from lesson2_app.model import Model
 
 @pytest.mark.slow
 def test_train_exports_the_learner_and_the_apps_file(tmp_path):
-    draw_dataset(tmp_path / "shapes", n_per_class=12, size=64)
+    draw_dataset(
+        tmp_path / "shapes", classes=("circle", "square", "triangle"), n_per_class=12, size=64
+    )
     said = []
     plan = plan_for(size=64, bs=8, freeze_epochs=1, epochs=1)
     done = train(tmp_path / "shapes", plan, out=tmp_path / "m.pkl", log=said.append)

@@ -91,5 +91,6 @@ def test_train_without_pretrained_weights_has_no_frozen_stage(tmp_path):
         tmp_path / "scratch.pkl",
     )
     assert done.returncode == 0, done.stderr
-    assert "at 32px: 1 epochs from random weights" in done.stdout
+    assert "from random weights: no frozen stage" in done.stdout
+    assert "32 px" in done.stdout and "0 epoch(s) of the head alone" in done.stdout
     assert "frozen" not in done.stdout

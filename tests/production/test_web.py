@@ -26,7 +26,7 @@ from lesson2_app.pictures import read_rgb
 from lesson2_app.preprocess import METHODS, PAD_MODES, Recipe
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "lesson2_app" / "static"
-LABELS = ["circle", "hexagon", "pentagon", "square", "triangle"]
+LABELS = ["circle", "square", "triangle"]
 MAX_PAGE_BYTES = 25 * 2**20  # the budget for everything the page loads
 PROB_TOLERANCE = 1e-2  # the page against `lesson2 predict` on the same .onnx file
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from starlette.config import Config
 
 PREFIX = "LESSON2_"
-NOT_SETTINGS = {"LESSON2_DATA"}  # LESSON2_* variables that belong to the rest of lesson2
+NOT_SETTINGS = {"LESSON2_DATA", "LESSON2_ORT_WEB", "LESSON2_QUICK"}  # the rest of lesson2's
 
 
 def cores():

@@ -13,6 +13,7 @@ def test_settings_from_environment(tmp_path):
         "LESSON2_WORKERS": "1",
         "LESSON2_EXAMPLES": str(tmp_path),
         "LESSON2_DATA": "/elsewhere",
+        "LESSON2_ORT_WEB": "/elsewhere/onnxruntime-web",  # make exports it: not the app's
     }
     s = Settings.from_env({**env, "LESSON2_MAX_BATCH": " 4 "}, host="0.0.0.0")
     assert s.max_batch == 4

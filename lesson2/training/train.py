@@ -89,7 +89,7 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     log(f"data: {len(dls.train_ds)} train, {len(dls.valid_ds)} valid images of {list(dls.vocab)}")
     log(f"plan: {arch} at {plan.describe()}")
     if not pretrained:
-        log("from random weights: no frozen stage, the whole network trains from the start")
+        log("from random weights: the whole network trains from the start, no head-only stage")
     start = time.perf_counter()
     best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
     seconds = time.perf_counter() - start

@@ -91,4 +91,4 @@ def test_gpu_sh_dry_run_with_only_what_the_gpu_machine_has(tmp_path, venv_with):
     bench = figures["train_bench.json"]
     assert bench["dry_run"] and bench["fraction_of_synthetic"] > 0 and bench["size"] == 32
     assert figures["notebook02.json"]["plan"]["size"] == 32
-    assert figures["cleaner.json"]["demo"]["max_feature_difference"] < 1e-4
+    assert figures["cleaner.json"]["demo"]["max_feature_difference_device_vs_cpu"] < 1e-4

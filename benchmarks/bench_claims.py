@@ -19,7 +19,7 @@ from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
 from lesson2.training.pitfalls import claims, features, run_pitfalls
 from lesson2.training.plan import LR, plan_for
-from lesson2.training.recipe import find_lr, top_from
+from lesson2.training.recipe import affordable_epochs, find_lr, time_steps, top_from
 from lesson2.training.stopping import BestEpoch
 
 NOTEBOOK_MINUTES = 2  # notebook 02's budget for the whole network
@@ -32,8 +32,10 @@ def stages(learn, plan):
         stage1 = float(learn.recorder.values[-1][2])
         learn.unfreeze()
         hi = top_from(find_lr(learn, show_plot=False), LR)
-        best = BestEpoch(plan.patience, deadline=time.monotonic() + 60 * plan.minutes)
-        learn.fit_one_cycle(plan.max_epochs, slice(hi / 10, hi), cbs=best)
+        start = time.monotonic()
+        epochs = affordable_epochs(learn, time_steps(learn), 60 * plan.minutes, plan.max_epochs)
+        best = BestEpoch(plan.patience, deadline=start + 60 * plan.minutes)
+        learn.fit_one_cycle(epochs, slice(hi / 10, hi), cbs=best)
     return stage1, best
 
 

@@ -51,8 +51,13 @@ from lesson2.training.plan import plan_for
 from lesson2_app.model import INPUT, OUTPUTS
 from lesson2_app.pictures import read_rgb
 
-PAGE = ("index.html", "web.js", "preprocess.js")  # lesson2/production/site/
+PAGE = ("web.js", "preprocess.js")  # lesson2/production/site/
 SHARED = ("page.js", "style.css")  # the server app's, lesson2_app/static/
+SHARED_START = "<!-- shared: from here"  # the part of the app's index.html the site's holds too
+SHARED_END = "<!-- shared: end -->"
+SLOT = "<!-- shared: lesson2_app"  # where the site's index.html takes it
+APP_STATUS = '<p id="status" class="status">No image yet.</p>'  # what the app says at first
+SITE_STATUS = '<p id="status" class="status">Loading the model…</p>'  # and the site
 MODEL, MANIFEST = "model.onnx", "lesson2-site.json"
 EXAMPLES = 3  # validation pictures per class shown to try
 EXAMPLE_BYTES = 256 * 1024  # larger examples are shrunk to EXAMPLE_SIDE pixels, as JPEG
@@ -160,6 +165,24 @@ def _examples(valid, labels, folder, per_class):
     return found
 
 
+def _lines_around(text, marker):
+    """(start of the line holding `marker`, start of the line after it) in `text`."""
+    at = text.index(marker)
+    return text.rindex("\n", 0, at) + 1, text.index("\n", at) + 1
+
+
+def site_index():
+    """The site's index.html: its own head and footer around the server app's page, so that
+    both pages have one markup (page.js reads the same elements in both)."""
+    app = (files("lesson2_app") / "static" / "index.html").read_text(encoding="utf-8")
+    site = (files("lesson2.production") / "site" / "index.html").read_text(encoding="utf-8")
+    shared = app[_lines_around(app, SHARED_START)[1] : _lines_around(app, SHARED_END)[0]]
+    if APP_STATUS not in shared:
+        raise RuntimeError(f"lesson2_app/static/index.html's page has no {APP_STATUS!r}")
+    start, end = _lines_around(site, SLOT)
+    return site[:start] + shared.replace(APP_STATUS, SITE_STATUS) + site[end:]
+
+
 def _write(proto, folder, package, valid, examples):
     """Every file of the site, in the empty `folder`."""
     meta = meta_of(proto)
@@ -167,6 +190,7 @@ def _write(proto, folder, package, valid, examples):
     web, static = files("lesson2.production") / "site", files("lesson2_app") / "static"
     for name in PAGE:
         (folder / name).write_bytes((web / name).read_bytes())
+    (folder / "index.html").write_text(site_index(), encoding="utf-8")
     for name in SHARED:
         (folder / name).write_bytes((static / name).read_bytes())
     copy_runtime(package, folder / "ort")

@@ -2,12 +2,15 @@
 
     from lesson2.training.choices import choose
     plan, reasons = choose(path, plan)   # size, flip and turns filled in where the plan left None
-    print(*reasons, sep="\\n")           # 'size 64 px: the pictures are 8 px a side (median) ...'
+    print(*reasons, sep="\\n")           # 'size 96 px: the pictures are 8 px a side (median) ...'
 
 **Size.** A pretrained body works at the sizes it was trained near: EfficientNet-Lite0 halves a
-picture five times, so below 64 pixels its last activation map is a single pixel. Pictures
-smaller than that are scaled up to 64; larger ones are trained at their own size, rounded up to
-a multiple of 32, at most the device's size (128 on a CPU, 224 on a GPU).
+picture five times, so a 64 px picture leaves it a last activation map of 2 x 2 and 96 px one of
+3 x 3. Small pictures are scaled up to MIN_SIZE, 96: on the demo shapes (64 px pictures) the
+network fine-tuned at 96 px errs far less often than at 64 px, for less than twice the time an
+epoch (measured in benchmarks/RESULTS.md). Larger pictures
+are trained at their own size, rounded up to a multiple of 32, at most the device's size (128 on
+a CPU, 224 on a GPU).
 
 **Mirror images, quarter turns and crops.** fastai flips every training picture left to right
 half of the time, which turns a b into a d and an arrow pointing left into one pointing right;
@@ -35,7 +38,7 @@ from lesson2.training.features import pooled
 from lesson2.training.models import LITE0_STATS, lite0
 from lesson2_app.pictures import read_rgb
 
-MIN_SIZE = 64  # pixels a side: smaller pictures are scaled up to this
+MIN_SIZE = 96  # pixels a side: smaller pictures are scaled up to this
 STEP = 32  # sizes are multiples of this (the body's total stride)
 SAMPLE = 300  # pictures the augmentation test looks at, at most
 FEATURE_SIZE = 128  # pixels a side the augmentation test's features see
@@ -156,7 +159,8 @@ def choose(path, plan, largest=None):
         plan = dataclasses.replace(plan, size=size)
         reasons.append(
             f"size {size} px: the pictures are {side:g} px on their short side (median); "
-            f"the pretrained body needs at least {MIN_SIZE} (--size decides instead)"
+            f"the pretrained body reads pictures of at least {MIN_SIZE} well "
+            "(--size decides instead)"
         )
     if None in (plan.flip, plan.turns, plan.min_scale):
         plan, said = _augmentation(plan, files)

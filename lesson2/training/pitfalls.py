@@ -47,8 +47,8 @@ class Pitfall:
 
 PITFALLS = {
     "about right": Pitfall(2e-3, 8, note="both losses fall; the error rate levels off"),
-    "lr too high": Pitfall(30.0, 8, note="the loss explodes; the error rate ends far worse"),
-    "lr too low": Pitfall(2e-6, 8, note="the loss hardly moves: raise the lr"),
+    "lr too high": Pitfall(300.0, 8, note="the loss explodes; the error rate ends far worse"),
+    "lr too low": Pitfall(1e-6, 8, note="the loss hardly moves: raise the lr"),
     "too few epochs": Pitfall(2e-3, 1, note="stopped early: the train loss is still high"),
     # Overfitting needs a tiny training set, no dropout, no weight decay (and, as here, no
     # augmentation): with fastai's defaults and a few hundred pictures it hardly shows.
@@ -210,6 +210,11 @@ def claims(histories):
     }
 
 
+def _times(ratio):
+    """'12x', '1,234x', or '5e+17 times' once the digits would stop meaning anything."""
+    return f"{ratio:,.0f}x" if ratio < 1e6 else f"{ratio:.0e} times"
+
+
 def findings(histories):
     """What the pitfalls' curves show, as sentences with their numbers (notebook 02)."""
     right, high, low = histories["about right"], histories["lr too high"], histories["lr too low"]
@@ -224,7 +229,7 @@ def findings(histories):
         f"about right: the validation error rate ends at {ends(right)}, "
         f"{right.valid_error[-1] - min(right.valid_error):.1%} above its lowest; its validation "
         f"loss ends at {rise:.1f}x its lowest",
-        f"lr too high: the training loss grows to {growth:,.0f}x where it began, and the "
+        f"lr too high: the training loss grows to {_times(growth)} where it began, and the "
         f"validation error rate ends at {ends(high)} against {ends(right)} about right",
         f"lr too low: the training loss ends at {low.train_loss[-1] / low.train_loss[0]:.0%} of "
         f"where it began, the validation error rate at {ends(low)}",

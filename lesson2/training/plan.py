@@ -56,15 +56,20 @@ class Plan:
         """One line a person reads: size, batch, epochs, budget."""
         size = f"{self.size} px" if self.size else "size from the pictures"
         whole = (
-            f"{self.epochs} epochs"
+            _epochs(self.epochs)
             if self.epochs
             else f"until the error rate stops improving ({self.patience} epochs of patience, "
             f"at most {self.max_epochs})"
         )
         return (
-            f"{size}, batches of {self.bs}; {self.freeze_epochs} epoch(s) of the head alone, then "
-            f"the whole network {whole}; a budget of {self.minutes:g} minutes"
+            f"{size}, batches of {self.bs}; {_epochs(self.freeze_epochs)} of the head alone, then "
+            f"the whole network {whole}; a budget of {self.minutes:g} "
+            f"minute{'' if self.minutes == 1 else 's'}"
         )
+
+
+def _epochs(n):
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def plan_for(device=None, **changes):

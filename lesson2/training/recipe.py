@@ -1,21 +1,24 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
-best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops
+best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops,
+                                 # keeping the best epoch (the head's, if none beats it)
 best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
 hi = top_from(find_lr(learn), lr)  # the same, shown: lr_find's valley within [lr/10, lr/2]
 best.summary()                   # which epoch was kept, and why training stopped
+affordable_epochs(learn, time_steps(learn), 120, 20)  # epochs of this network 2 minutes allow
 find_lr(learn)                   # lr_find over every mini-batch it was given, with a plot
 lr_turn(learn.recorder)          # where that curve shoots up: too high from there on
 save_stage(learn, "stage-1")     # learn.load("stage-1") brings it back
 """
 
+import math
 import statistics
 import time
 from pathlib import Path
 
 import torch
-from fastai.vision.all import minimum, steep, valley
+from fastai.vision.all import Callback, minimum, steep, valley
 
 from lesson2.atomic import write_with
 from lesson2.training.plan import LR, plan_for
@@ -24,6 +27,7 @@ from lesson2.training.stopping import BestEpoch
 UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
 FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
 SPREAD = 10  # and its first layers' rate a tenth of that again
+VALID_STEP = 1 / 3  # a validation batch (forward only) costs about this share of a training step
 
 
 def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
@@ -33,15 +37,22 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     the first `lo` (`hi / 10`).
 
     With `plan.epochs` set, that many epochs of one cycle (returns None); with None (the
-    default), as many as lower the validation error rate, at most `plan.max_epochs`, all within
-    `plan.minutes`, keeping the best epoch's weights: returns the `BestEpoch` that knows which
-    epoch and why it stopped. `log` (say, print) is told the rates of the whole network."""
+    default), one cycle over the epochs that the time left in `plan.minutes` affords (at most
+    `plan.max_epochs`; timed on the unfrozen network's own steps), so that its rate comes down
+    before the budget ends, stopping sooner if the validation error rate stops improving, and
+    keeping the best epoch's weights, the head stage's if no epoch of the whole network beats
+    them: returns the `BestEpoch` that knows which epoch and why it stopped. `log` (say, print)
+    is told the rates and the epochs planned for the whole network."""
     deadline = time.monotonic() + 60 * plan.minutes
+    head = None
     if plan.freeze_epochs and pretrained:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
+        head = last_scores(learn.recorder)
     learn.unfreeze()
+    timer = StepTimer()
     if hi == "lr_find":
-        hi = unfrozen_top(learn, lr)
+        with learn.added_cbs(timer):  # lr_find's steps time the unfrozen network for free
+            hi = unfrozen_top(learn, lr)
     hi = hi or lr / UNFROZEN_DIV
     rates = slice(lo or hi / SPREAD, hi)
     if log:
@@ -52,9 +63,58 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     if plan.epochs:
         learn.fit_one_cycle(plan.epochs, rates)
         return None
-    best = BestEpoch(plan.patience, deadline)
-    learn.fit_one_cycle(plan.max_epochs, rates, cbs=best)
+    step = timer.step_seconds() or time_steps(learn)
+    epochs = affordable_epochs(learn, step, deadline - time.monotonic(), plan.max_epochs)
+    if log:
+        log(f"one cycle planned over {epochs} epochs: what the budget left affords")
+    best = BestEpoch(plan.patience, deadline, to_beat=head)
+    learn.fit_one_cycle(epochs, rates, cbs=best)
     return best
+
+
+class StepTimer(Callback):
+    """Wall-clock seconds of each training step (a mini-batch's forward, backward and update)."""
+
+    def before_fit(self):
+        self.seconds = []
+
+    def before_batch(self):
+        self.start = time.perf_counter()
+
+    def after_batch(self):
+        if self.training:
+            if self.dls.device.type == "cuda":
+                torch.cuda.synchronize()  # the step is queued on the GPU: wait until it ran
+            self.seconds.append(time.perf_counter() - self.start)
+
+    def step_seconds(self, skip=2):
+        """The median step after the first `skip` (which warm up), or None if too few ran."""
+        timed = getattr(self, "seconds", [])[skip:]
+        return statistics.median(timed) if timed else None
+
+
+def time_steps(learn, steps=6):
+    """Seconds of one training step of `learn` as it is now (frozen or not): a few real
+    mini-batches at a negligible rate, then the weights and optimiser are put back (lr_find's
+    way: it saves them first)."""
+    timer = StepTimer()
+    with learn.no_bar(), learn.no_logging(), learn.added_cbs(timer):
+        learn.lr_find(1e-10, 1e-9, steps, stop_div=False, show_plot=False, suggest_funcs=None)
+    return timer.step_seconds()
+
+
+def affordable_epochs(learn, step_seconds, seconds_left, most):
+    """How many epochs fit in `seconds_left` (at least 1, at most `most`) when a training step
+    takes `step_seconds`: an epoch is its training batches and the validation batches, each of
+    those a forward pass only."""
+    epoch = step_seconds * (len(learn.dls.train) + VALID_STEP * len(learn.dls.valid))
+    return max(1, min(most, math.floor(seconds_left / epoch)))
+
+
+def last_scores(recorder, monitor="error_rate"):
+    """(error rate, validation loss) of the recorder's last epoch."""
+    values = dict(zip(recorder.metric_names[1:], recorder.values[-1], strict=False))
+    return float(values[monitor]), float(values["valid_loss"])
 
 
 def unfrozen_top(learn, lr):

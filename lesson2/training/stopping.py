@@ -31,11 +31,17 @@ class BestEpoch(Callback):
 
     order = 65  # after the Recorder has the epoch's metrics
 
-    def __init__(self, patience=3, deadline=None, monitor="error_rate"):
+    def __init__(self, patience=3, deadline=None, monitor="error_rate", to_beat=None):
+        """`to_beat`: the (error rate, validation loss) of the weights the model has before this
+        fit (say, after the head alone); they are kept unless an epoch does better."""
         self.patience, self.deadline, self.monitor = patience, deadline, monitor
+        self.to_beat = to_beat
 
     def before_fit(self):
         self.best_key, self.state, self.epoch_best = None, None, None
+        if self.to_beat is not None:
+            self.best_key = tuple(float(v) for v in self.to_beat)
+            self.state = copy.deepcopy(self.learn.model.state_dict())
         self.waited, self.stopped, self.epoch_seconds = 0, "epochs", []
         self.names = list(self.recorder.metric_names[1:])
         self.started = time.monotonic()
@@ -88,13 +94,25 @@ class BestEpoch(Callback):
         """Whether the last epoch that ran was the best one: stopping then left gains behind."""
         return self.epoch_best is not None and self.epoch_best == len(self.epoch_seconds) - 1
 
+    @property
+    def kept_earlier(self):
+        """Whether no epoch of this fit beat the weights it started from (`to_beat`)."""
+        return self.epoch_best is None and self.best_key is not None
+
     def summary(self):
         """One line: which epoch was kept, why training stopped, and whether it still improved."""
         ran = len(self.epoch_seconds)
-        line = (
-            f"kept epoch {self.epoch_best + 1} of {ran} (error rate {self.error:.1%}); "
-            f"stopped because {STOPPED[self.stopped]}"
-        )
-        if self.stopped == "budget" and self.improving:
+        if self.kept_earlier:
+            kept = (
+                f"kept the weights it started from (error rate {self.error:.1%}): none of "
+                f"{ran} epoch{'' if ran == 1 else 's'} beat them"
+            )
+        else:
+            kept = f"kept epoch {self.epoch_best + 1} of {ran} (error rate {self.error:.1%})"
+        line = f"{kept}; stopped because {STOPPED[self.stopped]}"
+        if self.stopped == "budget" and ran == 1:
+            line += " after one epoch, too soon to tell whether more would help: give it more "
+            line += "minutes (--minutes)"
+        elif self.stopped == "budget" and self.improving:
             line += " while it was still improving: give it more minutes (--minutes)"
         return line

@@ -92,4 +92,4 @@ def test_train_without_pretrained_weights_has_no_frozen_stage(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "from random weights: the whole network trains from the start" in done.stdout
-    assert "32 px" in done.stdout and "0 epoch(s) of the head alone" in done.stdout
+    assert "32 px" in done.stdout and "0 epochs of the head alone" in done.stdout

@@ -113,6 +113,7 @@ def test_the_folder_holds_the_page_the_model_and_the_runtime_only(site):
     assert manifest["runtime"] == {"name": "onnxruntime-web", "version": VERSION, "license": "MIT"}
     for shared in ("page.js", "style.css"):  # one look for both deployments
         assert (site / shared).read_bytes() == (STATIC / shared).read_bytes()
+    assert (site / "index.html").read_text() == web.site_index()
     model = Model.load(site / "model.onnx")
     assert model.meta == manifest["lesson2"] and model.vocab == LABELS
     ops = {n.op_type for n in onnx.load(str(site / "model.onnx")).graph.node}
@@ -136,6 +137,18 @@ def test_the_shrunk_network_answers_like_the_float_one(site, tiny_onnx, valid_fi
     assert (site / "model.onnx").stat().st_size < tiny_onnx.stat().st_size / 3
     flagged = np.mean([not p.in_domain for p in a])
     assert flagged <= 0.05  # the threshold was set on the shrunk network's own scores
+
+
+def test_the_site_page_is_the_app_page_in_its_own_frame():
+    """One markup for the page's elements (page.js reads them in both): the app's, with the
+    site's head, footer and first status line."""
+    app = (STATIC / "index.html").read_text()
+    page = app[app.index('<section class="grid">') : app.index("</section>")]
+    site = web.site_index()
+    assert page.replace(web.APP_STATUS, web.SITE_STATUS) in site
+    assert site.count('id="status"') == 1 and "Loading the model…" in site
+    assert "Content-Security-Policy" in site and "/api/predict" not in site
+    assert "shared:" not in site.split("<body>")[1]  # no markers left in the page
 
 
 def test_a_folder_it_did_not_write_is_refused(tmp_path):

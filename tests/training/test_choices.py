@@ -38,7 +38,7 @@ def test_mirror_images_of_letters_change_their_class(tmp_path):
     train, _ = make_dataset("letters", tmp_path)
     plan, reasons = choose(train, plan_for("cpu"))
     assert plan.size == MIN_SIZE and not plan.flip and not plan.turns
-    assert reasons[0].startswith("size 64 px: the pictures are 28 px")
+    assert reasons[0].startswith(f"size {MIN_SIZE} px: the pictures are 28 px")
     assert "mirror images: off" in reasons[1] and "changes the class" in reasons[1]
 
 

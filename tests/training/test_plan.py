@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from lesson2.training.choices import MIN_SIZE
 from lesson2.training.data import get_dls
 from lesson2.training.plan import (
     CPU_SIZE,
@@ -19,7 +20,7 @@ from lesson2.training.plan import (
 
 def test_get_dls_picks_size_for_the_device(small_shapes):
     dls = get_dls(small_shapes, plan_for("cpu", bs=8), device="cpu")
-    assert dls.one_batch()[0].shape[-1] == 64  # the pictures' own size: they are 64 px
+    assert dls.one_batch()[0].shape[-1] == MIN_SIZE  # 64 px pictures, scaled up
     assert (max_size("cpu"), max_size("cuda")) == (CPU_SIZE, GPU_SIZE)
     assert plan_for("cuda").minutes > plan_for("cpu").minutes
     assert plan_for("cuda").bs > plan_for("cpu").bs
@@ -53,7 +54,10 @@ def test_a_plan_refuses_values_it_cannot_train_with():
 
 def test_the_plan_reads_as_a_sentence():
     said = plan_for("cpu", size=96, minutes=2.5).describe()
-    assert said.startswith("96 px, batches of 32; 1 epoch(s) of the head alone")
+    assert said.startswith("96 px, batches of 32; 1 epoch of the head alone")
     assert "until the error rate stops improving (3 epochs of patience, at most 20)" in said
     assert said.endswith("a budget of 2.5 minutes")
     assert "then the whole network 4 epochs" in plan_for("cpu", epochs=4).describe()
+    one = plan_for("cpu", freeze_epochs=1, epochs=1, minutes=1).describe()
+    assert "1 epoch of the head alone, then the whole network 1 epoch;" in one
+    assert one.endswith("a budget of 1 minute")

@@ -12,10 +12,12 @@ from lesson2.training.plan import plan_for
 from lesson2.training.recipe import (
     FINE_TUNE_DIV,
     UNFROZEN_DIV,
+    affordable_epochs,
     find_lr,
     fit_recipe,
     lr_turn,
     save_stage,
+    time_steps,
     top_from,
     unfrozen_top,
 )
@@ -94,3 +96,45 @@ def test_fit_recipe_is_the_notebooks_lines(small_shapes):
     for a, b in zip(packaged.model.parameters(), shown.model.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
     assert not torch.allclose(*(m[1][-1].weight for m in (packaged.model, fresh().model)))
+
+
+@pytest.mark.slow
+def test_fit_recipe_keeps_the_head_when_the_whole_network_does_worse(small_shapes):
+    """A top rate far too high wrecks every unfrozen epoch: the head stage's weights come back."""
+    import copy
+
+    from fastai.callback.core import Callback
+
+    plan = plan_for(size=64, bs=16, freeze_epochs=1, max_epochs=3, patience=1)
+    set_seed(7, reproducible=True)
+    learn = get_learner(get_dls(small_shapes, plan))
+    after_head = []
+
+    class AfterHead(Callback):
+        def after_fit(self):
+            if not after_head:
+                after_head.append(copy.deepcopy(self.learn.model.state_dict()))
+
+    learn.add_cb(AfterHead())
+    with learn.no_bar(), learn.no_logging():
+        best = fit_recipe(learn, plan, 2e-3, hi=5.0)
+    assert best.kept_earlier and best.summary().startswith("kept the weights it started from")
+    for name, tensor in learn.model.state_dict().items():
+        assert torch.equal(tensor, after_head[0][name]), name
+
+
+def test_affordable_epochs_fit_the_time_left():
+    learn = SimpleNamespace(dls=SimpleNamespace(train=range(30), valid=range(9)))
+    # an epoch: 30 steps of 1 s and 9 validation batches at a third of a step: 33 s
+    assert affordable_epochs(learn, 1.0, 100, 20) == 3
+    assert affordable_epochs(learn, 1.0, 10_000, 20) == 20  # at most `most`
+    assert affordable_epochs(learn, 1.0, 5, 20) == 1  # at least one
+
+
+def test_time_steps_times_real_steps_and_puts_the_weights_back(learn):
+    learn.unfreeze()
+    before = {k: v.clone() for k, v in learn.model.state_dict().items()}
+    seconds = time_steps(learn)
+    assert 0 < seconds < 60
+    for name, tensor in learn.model.state_dict().items():
+        assert torch.equal(tensor, before[name]), name

@@ -65,5 +65,45 @@ def test_the_budget_stops_before_an_epoch_that_would_not_fit_and_says_so():
     best = BestEpoch(patience=100, deadline=time.monotonic())  # already out of time
     seen = fit(learn, 10, 0.05, best)
     assert len(seen) == 1 and best.stopped == "budget"
-    assert best.improving  # one epoch, the best so far
+    assert "after one epoch, too soon to tell whether more would help" in best.summary()
+    assert "still improving" not in best.summary()  # one epoch cannot show a trend
+
+
+def test_a_budget_that_ends_while_the_error_still_falls_says_so():
+    from fastai.callback.core import Callback
+
+    learn = small_learner()
+    best = BestEpoch(patience=100)
+
+    class RunsOut(Callback):
+        order = 60  # before BestEpoch's own after_epoch: the third epoch is the last to fit
+
+        def after_epoch(self):
+            if self.epoch == 2:
+                best.deadline = time.monotonic()
+
+    with learn.no_bar(), learn.no_logging():
+        learn.fit(10, 0.002, cbs=[best, RunsOut()])
+    assert best.stopped == "budget" and len(best.epoch_seconds) == 3
+    assert best.epoch_best == 2 and best.improving  # a small rate: each epoch a little better
+    assert "kept epoch 3 of 3" in best.summary()
     assert "while it was still improving: give it more minutes" in best.summary()
+
+
+def test_weights_no_epoch_beats_are_kept_and_the_summary_says_so():
+    learn = small_learner()
+    start = learn.model.weight.detach().clone()
+    best = BestEpoch(patience=2, to_beat=(0.0, 0.0))  # what the head alone scored: unbeatable
+    seen = fit(learn, 10, 0.05, best)
+    assert best.stopped == "stuck" and len(seen) == 2 and best.kept_earlier
+    assert torch.equal(learn.model.weight, start) and not torch.equal(seen[-1], start)
+    assert best.error == 0.0 and not best.improving
+    assert best.summary().startswith("kept the weights it started from (error rate 0.0%): none")
+
+
+def test_an_epoch_that_beats_the_starting_weights_is_kept():
+    learn = small_learner()
+    best = BestEpoch(patience=100, to_beat=(1.0, float("inf")))  # every epoch beats it
+    seen = fit(learn, 3, 0.05, best)
+    assert not best.kept_earlier and best.epoch_best is not None
+    assert torch.equal(learn.model.weight, seen[best.epoch_best])

@@ -66,7 +66,10 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     step = timer.step_seconds() or time_steps(learn)
     epochs = affordable_epochs(learn, step, deadline - time.monotonic(), plan.max_epochs)
     if log:
-        log(f"one cycle planned over {epochs} epochs: what the budget left affords")
+        log(
+            f"one cycle planned over {epochs} epoch{'' if epochs == 1 else 's'}: what the budget "
+            "left affords"
+        )
     best = BestEpoch(plan.patience, deadline, to_beat=head)
     learn.fit_one_cycle(epochs, rates, cbs=best)
     return best

@@ -115,4 +115,6 @@ class BestEpoch(Callback):
             line += "minutes (--minutes)"
         elif self.stopped == "budget" and self.improving:
             line += " while it was still improving: give it more minutes (--minutes)"
+        elif self.stopped == "epochs" and self.improving and ran > 1:
+            line += ", the last one the best: more epochs or minutes may lower it further"
         return line

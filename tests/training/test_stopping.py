@@ -107,3 +107,14 @@ def test_an_epoch_that_beats_the_starting_weights_is_kept():
     seen = fit(learn, 3, 0.05, best)
     assert not best.kept_earlier and best.epoch_best is not None
     assert torch.equal(learn.model.weight, seen[best.epoch_best])
+
+
+def test_a_run_whose_last_planned_epoch_was_its_best_says_more_may_help():
+    learn = small_learner()
+    best = BestEpoch(patience=100)
+    fit(learn, 3, 0.002, best)  # a small rate: each epoch a little better
+    assert best.stopped == "epochs" and best.improving
+    assert best.summary().endswith(
+        "every planned epoch ran, the last one the best: more epochs or minutes may lower it "
+        "further"
+    )

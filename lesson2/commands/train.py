@@ -1,6 +1,6 @@
 """`lesson2 train`: fine-tune a pretrained model on a folder of class folders and export it.
 
-lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, until it stops improving
+lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, within a time budget
 lesson2 train ~/bears --minutes 10      # a larger time budget
 lesson2 train ~/bears --arch resnet34 --epochs 4 --size 224 --out bears.pkl   # the lesson's
 lesson2 train                           # builds the offline demo dataset first
@@ -32,7 +32,8 @@ def add(sub):
     p.add_argument(
         "--epochs",
         type=int,
-        help="epochs of the whole network (default: until the error rate stops improving)",
+        help="epochs of the whole network (default: what the budget affords, fewer if the "
+        "error rate stops improving)",
     )
     p.add_argument("--freeze-epochs", type=int, help="epochs of the head alone first (default 1)")
     p.add_argument("--minutes", type=float, help="time budget (default: 4 on a CPU, 10 on a GPU)")

@@ -3,7 +3,7 @@
     from lesson2.training.plan import LR, Plan, plan_for, pick_device
     plan = plan_for()               # a CPU's budget and batch size, or a GPU's
     plan = plan_for(size=64, bs=8)  # the device's plan with smaller pictures and batches
-    plan = plan_for(epochs=4)       # the lesson's fixed count instead of "until it stops improving"
+    plan = plan_for(epochs=4)       # the lesson's fixed count instead of the budget's
     plan.valid_pct, plan.seed       # the train/valid split every step of the lesson uses
 
 What the plan leaves as None, the data decides (`lesson2.training.choices.choose`): the image
@@ -31,7 +31,7 @@ class Plan:
     size: int | None = None  # pixels a side; None: chosen from the pictures
     bs: int = CPU_BS  # images per batch
     freeze_epochs: int = 1  # epochs training only the new head
-    epochs: int | None = None  # epochs of the whole network; None: until it stops improving
+    epochs: int | None = None  # epochs of the whole network; None: what the budget affords
     max_epochs: int = 20  # ... but at most this many
     patience: int = 3  # epochs without a lower validation error rate before stopping
     minutes: float = CPU_MINUTES  # time budget of the whole fit: it stops before it runs over
@@ -58,8 +58,8 @@ class Plan:
         whole = (
             _epochs(self.epochs)
             if self.epochs
-            else f"until the error rate stops improving ({self.patience} epochs of patience, "
-            f"at most {self.max_epochs})"
+            else f"for the epochs the budget affords (at most {self.max_epochs}) or until the "
+            f"error rate stops improving ({self.patience} epochs of patience)"
         )
         return (
             f"{size}, batches of {self.bs}; {_epochs(self.freeze_epochs)} of the head alone, then "

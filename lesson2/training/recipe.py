@@ -76,21 +76,23 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
 
 
 class StepTimer(Callback):
-    """Wall-clock seconds of each training step (a mini-batch's forward, backward and update)."""
+    """Wall-clock seconds of each training step: from the end of one to the end of the next, so
+    that loading and augmenting the batch count as well as its forward, backward and update."""
 
     def before_fit(self):
-        self.seconds = []
-
-    def before_batch(self):
-        self.start = time.perf_counter()
+        self.seconds, self.last = [], None
 
     def after_batch(self):
-        if self.training:
-            if self.dls.device.type == "cuda":
-                torch.cuda.synchronize()  # the step is queued on the GPU: wait until it ran
-            self.seconds.append(time.perf_counter() - self.start)
+        if not self.training:
+            return
+        if self.dls.device.type == "cuda":
+            torch.cuda.synchronize()  # the step is queued on the GPU: wait until it ran
+        now = time.perf_counter()
+        if self.last is not None:
+            self.seconds.append(now - self.last)
+        self.last = now
 
-    def step_seconds(self, skip=2):
+    def step_seconds(self, skip=1):
         """The median step after the first `skip` (which warm up), or None if too few ran."""
         timed = getattr(self, "seconds", [])[skip:]
         return statistics.median(timed) if timed else None

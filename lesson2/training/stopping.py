@@ -103,10 +103,9 @@ class BestEpoch(Callback):
         """One line: which epoch was kept, why training stopped, and whether it still improved."""
         ran = len(self.epoch_seconds)
         if self.kept_earlier:
-            kept = (
-                f"kept the weights it started from (error rate {self.error:.1%}): none of "
-                f"{ran} epoch{'' if ran == 1 else 's'} beat them"
-            )
+            beaten = "its one epoch did not" if ran == 1 else f"none of its {ran} epochs"
+            kept = f"kept the weights it started from (error rate {self.error:.1%}): {beaten}"
+            kept += " beat them"
         else:
             kept = f"kept epoch {self.epoch_best + 1} of {ran} (error rate {self.error:.1%})"
         line = f"{kept}; stopped because {STOPPED[self.stopped]}"

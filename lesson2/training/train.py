@@ -6,8 +6,9 @@
 
 It checks the pictures, lets them decide what the plan leaves open (size, flips: see
 `lesson2.training.choices`), runs the lesson's steps (DataLoaders, a pretrained learner, the
-recipe until the error rate stops improving within the budget, the top rate of the whole
-network read from lr_find after unfreeze), writes both exports (the
+recipe in one cycle over the epochs the budget affords, stopping sooner if the error rate
+stops improving, the top rate of the whole network read from lr_find after unfreeze), writes
+both exports (the
 fastai learner and the ONNX file the web app serves), and scores a linear model on the frozen
 body's features beside it (`lesson2.training.baseline`). Progress goes to `log`.
 """

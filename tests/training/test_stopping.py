@@ -98,7 +98,9 @@ def test_weights_no_epoch_beats_are_kept_and_the_summary_says_so():
     assert best.stopped == "stuck" and len(seen) == 2 and best.kept_earlier
     assert torch.equal(learn.model.weight, start) and not torch.equal(seen[-1], start)
     assert best.error == 0.0 and not best.improving
-    assert best.summary().startswith("kept the weights it started from (error rate 0.0%): none")
+    assert best.summary().startswith(
+        "kept the weights it started from (error rate 0.0%): none of its 2 epochs beat them"
+    )
 
 
 def test_an_epoch_that_beats_the_starting_weights_is_kept():

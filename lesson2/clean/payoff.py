@@ -6,15 +6,17 @@
     print(unfreezing(log))                    # what unfreezing did to the validation loss and error
 
 With a few hundred validation pictures one picture moves the error rate by a few tenths of a
-percent, and another seed or one more epoch moves it by a picture or two: a change that small is
-said to be within noise, not a gain.
+percent, and another seed or split moves it by several: a change of up to 3% of the pictures
+(`lesson2.clean.noise.WITHIN`, the yardstick of the noise experiment too) is said to be within
+noise, not a gain.
 """
 
+import math
 from pathlib import Path
 
 from fastai.vision.all import Callback
 
-NOISE = 2  # pictures: a difference of this many or fewer is within noise
+from lesson2.clean.noise import WITHIN
 
 
 def errors(learn, exclude=()):
@@ -33,10 +35,15 @@ def compare(what, before, after):
     """One sentence: the error rate `what` before and after, each a (wrong, n) pair."""
     (b, nb), (a, na) = before, after
     change = a - b
-    if abs(change) <= NOISE:
-        verdict = "within noise" if change else "the same"
-        if change:
-            verdict += f" (a picture or two: {abs(change)})"
+    limit = math.floor(WITHIN * nb)  # pictures another seed or split can move
+    if change == 0:
+        verdict = "the same"
+    elif abs(change) <= limit:
+        n = abs(change)
+        verdict = (
+            f"within noise ({n} picture{'' if n == 1 else 's'}: another seed or split can move "
+            f"up to {limit}, 3% of them)"
+        )
     else:
         verdict = f"{'lower' if change < 0 else 'higher'} by {abs(change)} pictures"
     return (

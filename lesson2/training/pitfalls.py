@@ -46,7 +46,7 @@ class Pitfall:
 
 
 PITFALLS = {
-    "about right": Pitfall(2e-3, 8, note="both losses fall; the error rate levels off"),
+    "about right": Pitfall(2e-3, 4, note="both losses fall; the error rate levels off"),
     "lr too high": Pitfall(300.0, 8, note="the loss explodes; the error rate ends far worse"),
     "lr too low": Pitfall(1e-6, 8, note="the loss hardly moves: raise the lr"),
     "too few epochs": Pitfall(2e-3, 1, note="stopped early: the train loss is still high"),
@@ -227,9 +227,10 @@ def findings(histories):
     rise = right.valid_loss[-1] / min(right.valid_loss)
     return [
         f"about right: the validation error rate ends at {ends(right)}, "
-        f"{right.valid_error[-1] - min(right.valid_error):.1%} above its lowest; its validation "
+        f"{100 * (right.valid_error[-1] - min(right.valid_error)):.1f} points above its lowest "
+        f"({min(right.valid_error):.1%}); its validation "
         f"loss ends at {rise:.1f}x its lowest",
-        f"lr too high: the training loss grows to {_times(growth)} where it began, and the "
+        f"lr too high: the training loss peaks at {_times(growth)} where it began, and the "
         f"validation error rate ends at {ends(high)} against {ends(right)} about right",
         f"lr too low: the training loss ends at {low.train_loss[-1] / low.train_loss[0]:.0%} of "
         f"where it began, the validation error rate at {ends(low)}",

@@ -28,6 +28,9 @@ UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this,
 FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
 SPREAD = 10  # and its first layers' rate a tenth of that again
 VALID_STEP = 1 / 3  # a validation batch (forward only) costs about this share of a training step
+PLAN_SHARE = 0.8  # the cycle is planned on this share of the time left: epochs run slower than
+# their steps add up to (each epoch's first batches, validation, the callbacks), and a cycle cut
+# short by the budget stops while its rate is still high
 
 
 def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
@@ -109,11 +112,11 @@ def time_steps(learn, steps=6):
 
 
 def affordable_epochs(learn, step_seconds, seconds_left, most):
-    """How many epochs fit in `seconds_left` (at least 1, at most `most`) when a training step
-    takes `step_seconds`: an epoch is its training batches and the validation batches, each of
-    those a forward pass only."""
+    """How many epochs fit in PLAN_SHARE of `seconds_left` (at least 1, at most `most`) when a
+    training step takes `step_seconds`: an epoch is its training batches and the validation
+    batches, each of those a forward pass only."""
     epoch = step_seconds * (len(learn.dls.train) + VALID_STEP * len(learn.dls.valid))
-    return max(1, min(most, math.floor(seconds_left / epoch)))
+    return max(1, min(most, math.floor(PLAN_SHARE * seconds_left / epoch)))
 
 
 def last_scores(recorder, monitor="error_rate"):

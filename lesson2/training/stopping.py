@@ -44,6 +44,7 @@ class BestEpoch(Callback):
             self.state = copy.deepcopy(self.learn.model.state_dict())
         self.waited, self.stopped, self.epoch_seconds = 0, "epochs", []
         self.names = list(self.recorder.metric_names[1:])
+        self.planned = self.n_epoch
         self.started = time.monotonic()
 
     def before_epoch(self):
@@ -102,12 +103,19 @@ class BestEpoch(Callback):
     def summary(self):
         """One line: which epoch was kept, why training stopped, and whether it still improved."""
         ran = len(self.epoch_seconds)
+        planned = f" ({self.planned} planned)" if ran < self.planned else ""
         if self.kept_earlier:
-            beaten = "its one epoch did not" if ran == 1 else f"none of its {ran} epochs"
+            beaten = (
+                f"its one epoch{planned} did not"
+                if ran == 1
+                else f"none of its {ran} epochs{planned}"
+            )
             kept = f"kept the weights it started from (error rate {self.error:.1%}): {beaten}"
             kept += " beat them"
         else:
-            kept = f"kept epoch {self.epoch_best + 1} of {ran} (error rate {self.error:.1%})"
+            kept = (
+                f"kept epoch {self.epoch_best + 1} of {ran}{planned} (error rate {self.error:.1%})"
+            )
         line = f"{kept}; stopped because {STOPPED[self.stopped]}"
         if self.stopped == "budget" and ran == 1:
             line += " after one epoch, too soon to tell whether more would help: give it more "

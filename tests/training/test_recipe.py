@@ -125,8 +125,10 @@ def test_fit_recipe_keeps_the_head_when_the_whole_network_does_worse(small_shape
 
 def test_affordable_epochs_fit_the_time_left():
     learn = SimpleNamespace(dls=SimpleNamespace(train=range(30), valid=range(9)))
-    # an epoch: 30 steps of 1 s and 9 validation batches at a third of a step: 33 s
-    assert affordable_epochs(learn, 1.0, 100, 20) == 3
+    # an epoch: 30 steps of 1 s and 9 validation batches at a third of a step: 33 s, planned
+    # on 80% of the time left
+    assert affordable_epochs(learn, 1.0, 100, 20) == 2
+    assert affordable_epochs(learn, 1.0, 125, 20) == 3
     assert affordable_epochs(learn, 1.0, 10_000, 20) == 20  # at most `most`
     assert affordable_epochs(learn, 1.0, 5, 20) == 1  # at least one
 

@@ -86,7 +86,7 @@ def test_a_budget_that_ends_while_the_error_still_falls_says_so():
         learn.fit(10, 0.002, cbs=[best, RunsOut()])
     assert best.stopped == "budget" and len(best.epoch_seconds) == 3
     assert best.epoch_best == 2 and best.improving  # a small rate: each epoch a little better
-    assert "kept epoch 3 of 3" in best.summary()
+    assert "kept epoch 3 of 3 (10 planned) (error rate" in best.summary()
     assert "while it was still improving: give it more minutes" in best.summary()
 
 
@@ -99,7 +99,8 @@ def test_weights_no_epoch_beats_are_kept_and_the_summary_says_so():
     assert torch.equal(learn.model.weight, start) and not torch.equal(seen[-1], start)
     assert best.error == 0.0 and not best.improving
     assert best.summary().startswith(
-        "kept the weights it started from (error rate 0.0%): none of its 2 epochs beat them"
+        "kept the weights it started from (error rate 0.0%): none of its 2 epochs (10 planned) "
+        "beat them"
     )
 
 

@@ -94,7 +94,8 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     start = time.perf_counter()
     best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
     seconds = time.perf_counter() - start
-    stopping = best.summary() if best else f"ran the {plan.epochs} planned epochs"
+    planned = f"the {plan.epochs} planned epochs" if plan.epochs != 1 else "the one planned epoch"
+    stopping = best.summary() if best else f"ran {planned}"
     log(stopping)
     pkl = export_learner(learn, out)
     onnx = export_onnx(learn, pkl.with_suffix(".onnx"))

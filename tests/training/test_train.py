@@ -22,8 +22,8 @@ def test_train_exports_the_learner_and_the_apps_file(tmp_path):
     assert 0 <= done.error_rate <= 1 and done.seconds > 0
     assert done.images_seen == 2 * len(done.learn.dls.train_ds)
     assert said[0].startswith("device: cpu")
-    assert any("then the whole network 1 epochs" in line for line in said)
-    assert done.stopping == "ran the 1 planned epochs"
+    assert any("then the whole network 1 epoch;" in line for line in said)
+    assert done.stopping == "ran the one planned epoch"
     assert 0 <= done.baseline_error <= 1
 
 

@@ -22,7 +22,7 @@ from fastai.vision.all import Callback, minimum, steep, valley
 
 from lesson2.atomic import write_with
 from lesson2.training.plan import LR, plan_for
-from lesson2.training.stopping import BestEpoch
+from lesson2.training.stopping import BestEpoch, last_scores
 
 UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
 FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
@@ -117,12 +117,6 @@ def affordable_epochs(learn, step_seconds, seconds_left, most):
     batches, each of those a forward pass only."""
     epoch = step_seconds * (len(learn.dls.train) + VALID_STEP * len(learn.dls.valid))
     return max(1, min(most, math.floor(PLAN_SHARE * seconds_left / epoch)))
-
-
-def last_scores(recorder, monitor="error_rate"):
-    """(error rate, validation loss) of the recorder's last epoch."""
-    values = dict(zip(recorder.metric_names[1:], recorder.values[-1], strict=False))
-    return float(values[monitor]), float(values["valid_loss"])
 
 
 def unfrozen_top(learn, lr):

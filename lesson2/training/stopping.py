@@ -43,7 +43,6 @@ class BestEpoch(Callback):
             self.best_key = tuple(float(v) for v in self.to_beat)
             self.state = copy.deepcopy(self.learn.model.state_dict())
         self.waited, self.stopped, self.epoch_seconds = 0, "epochs", []
-        self.names = list(self.recorder.metric_names[1:])
         self.planned = self.n_epoch
         self.started = time.monotonic()
 
@@ -52,8 +51,7 @@ class BestEpoch(Callback):
 
     def after_epoch(self):
         self.epoch_seconds.append(time.monotonic() - self.epoch_start)
-        values = dict(zip(self.names, self.recorder.values[-1], strict=False))
-        key = (float(values[self.monitor]), float(values["valid_loss"]))
+        key = last_scores(self.recorder, self.monitor)
         if self.best_key is None or key < self.best_key:
             self.best_key, self.epoch_best, self.waited = key, self.epoch, 0
             self.state = copy.deepcopy(self.learn.model.state_dict())
@@ -125,3 +123,9 @@ class BestEpoch(Callback):
         elif self.stopped == "epochs" and self.improving and ran > 1:
             line += ", the last one the best: more epochs or minutes may lower it further"
         return line
+
+
+def last_scores(recorder, monitor="error_rate"):
+    """(`monitor`, validation loss) of the recorder's last epoch: what `BestEpoch` compares."""
+    values = dict(zip(recorder.metric_names[1:], recorder.values[-1], strict=False))
+    return float(values[monitor]), float(values["valid_loss"])

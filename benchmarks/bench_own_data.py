@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from lesson2.clean.features import embeddings
-from lesson2.clean.suspects import FEATURES, find_suspects
+from lesson2.clean.suspects import FEATURES, LEARNER_DEFAULT, find_suspects
 from lesson2.dataset.folders import image_files
 from lesson2.demo.datasets import make_dataset
 from lesson2.demo.planted import plant_mislabels
@@ -40,6 +40,7 @@ from lesson2.training.train import train
 
 TUNED, HELD_OUT = ("digits", "arrows"), ("textures", "letters")
 NOISE = 0.1  # share of training labels moved to a wrong class
+TEST_PER_CLASS = 100  # test pictures a class: 400 a dataset, one picture 0.25% of accuracy
 
 
 def _pixels(folder, side):
@@ -98,7 +99,7 @@ def recall(train_dir, work, log):
 
 
 def run(name, root, log):
-    train_dir, test_dir = make_dataset(name, root)
+    train_dir, test_dir = make_dataset(name, root, n_test=TEST_PER_CLASS)
     work = root / name / "work"
     done, wall, cpu = trained(train_dir, work / f"{name}.pkl", log)
     return {
@@ -135,11 +136,11 @@ def report(rows):
     held = [r for r in rows if r["held out"]]
     beats = all(r["lesson2 train"] > max(r["pixels"], r["frozen features"]) for r in held)
     fast = all(r["wall s"] <= 300 for r in held)
-    found = all(max(r["recall"].values()) >= 0.9 for r in held)
+    found = all(r["recall"][LEARNER_DEFAULT] >= 0.9 for r in held)
     for text, ok in (
         ("held out: the defaults beat both linear baselines", beats),
         ("held out: within 5 minutes each", fast),
-        ("held out: top-N recall of planted mislabels >= 90%", found),
+        (f"held out: top-N recall ({LEARNER_DEFAULT}) >= 90%", found),
     ):
         print(f"  {text:<55} {'met' if ok else 'MISSED'}")
 

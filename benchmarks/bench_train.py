@@ -7,7 +7,7 @@ CPU (always): on the offline demo dataset, lesson2's recipe (its DataBlock sized
 EfficientNet-Lite0, fixed BatchNorm statistics, head first, then everything) against plain
 `vision_learner(dls, "efficientnet_lite0").fine_tune(n)` with fastai's defaults (the lesson's
 224 px, bs 64, BatchNorm training), same pictures, same split, same pretrained weights. Prints
-training images/s, the time until validation accuracy first reaches 95%, and final accuracy.
+training images/s, the time until validation accuracy first reaches 80%, and final accuracy.
 
 GPU (when CUDA is present): the same model's training throughput on synthetic batches already
 on the GPU (the limit), our end-to-end throughput on real JPEGs as a fraction of that, and our
@@ -28,12 +28,14 @@ from fastai.vision.all import Callback, accuracy, error_rate, set_seed, vision_l
 from lesson2.demo.build import build_demo_dataset
 from lesson2.demo.shapes import CLASSES, draw, save_jpeg
 from lesson2.training import models
+from lesson2.training.choices import choose
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
-from lesson2.training.plan import LR, describe_device, plan_for
+from lesson2.training.plan import LR, describe_device, max_size, plan_for
 from lesson2.training.recipe import fit_recipe
 
-TARGET = 0.95  # validation accuracy for "time to accuracy"
+TARGET = 0.8  # validation accuracy for "time to accuracy": the five-class demo's models end
+# near 85-88% on a CPU (the old three-class demo's reached 95%, the target before)
 
 
 class Clock(Callback):
@@ -90,7 +92,7 @@ def bench_cpu(path, epochs):
     print("\n== CPU: lesson2.training.recipe against plain fastai, same data and weights ==")
     results = {}
     set_seed(42)
-    plan = plan_for("cpu")
+    plan, _ = choose(path, plan_for("cpu"), max_size("cpu"))  # size and flips, as lesson2 train
     dls = get_dls(path, plan, device="cpu")
     ours = get_learner(dls, cbs=[clock := Clock()])
     with ours.no_logging():

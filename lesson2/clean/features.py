@@ -2,13 +2,14 @@
 
     from lesson2.clean.features import embeddings
     emb = embeddings(path)            # every picture of path/<class>/ as a 1280-d unit vector
-    emb.names[0], emb.labels[0], emb.vectors.shape, emb.plain.shape, emb.thumbs.shape
+    emb.names[0], emb.labels[0], emb.vectors.shape, emb.plain.shape, emb.mirrored.shape
     emb = embeddings(path, learn)     # from a trained learner's body, at its own size
 
 `plain` are the pretrained body's average-pooled activations of each picture as it is, scaled
-to unit length: what the suspects' classifier reads, since a mirror image can be another class
-(a b mirrored is a d). `vectors` average the picture and its mirror image (so a mirrored copy
-gets the same vector): what the duplicate search compares. `thumbs` are small colour
+to unit length, and `mirrored` those of its mirror image: the suspects' classifier reads both,
+since a mirror image can be another class (a b mirrored is a d). `vectors` average the picture
+and its mirror image (so a mirrored copy gets the same vector): what the duplicate search
+compares. `thumbs` are small colour
 thumbnails that the duplicate search uses to check its candidates. All are cached in
 path/.cleaning/ (a dot-folder: fastai never reads it) in one file per model and size, keyed by
 the SHA-256 of each file's bytes: a renamed or relabelled picture is not computed again, an
@@ -46,6 +47,7 @@ class Embeddings:
     digests: list
     vectors: np.ndarray  # float32 (n, d), unit length: the picture and its mirror image
     plain: np.ndarray  # float16 (n, d), unit length: the picture as it is
+    mirrored: np.ndarray  # float16 (n, d), unit length: its mirror image
     thumbs: np.ndarray  # uint8 (n, THUMB, THUMB, 3)
     source: str = "the pretrained EfficientNet-Lite0 body"  # what the features come from
 
@@ -186,6 +188,6 @@ def embeddings(path, learn=None, progress=False):
     del cached
     labels = [Path(n).parent.as_posix() for n in names]
     vectors = _unit(halves[:, 0].astype(np.float32) + halves[:, 1])
-    plain = _unit(halves[:, 0]).astype(np.float16)
+    plain, mirrored = (_unit(halves[:, k]).astype(np.float16) for k in (0, 1))
     source = "the pretrained EfficientNet-Lite0 body" if learn is None else "the learner's body"
-    return Embeddings(names, labels, digests, vectors, plain, thumbs, source)
+    return Embeddings(names, labels, digests, vectors, plain, mirrored, thumbs, source)

@@ -2,8 +2,9 @@
 
     from lesson2.clean.features import embeddings
     from lesson2.clean.noise import noise_experiment, plot_noise, verdict
+    from lesson2.clean.suspects import label_features
     emb = embeddings(path)
-    table = noise_experiment(emb.plain, emb.labels)   # kind, noise, error_before, error_after, ...
+    table = noise_experiment(label_features(emb), emb.labels)  # kind, noise, error_before, ...
     plot_noise(table)
     print(*verdict(table), sep="\\n")                 # what the numbers say, in sentences
 
@@ -23,11 +24,12 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from lesson2.clean.suspects import C, normalised_margin, out_of_fold_probs
+from lesson2.words import count
 
 NOISE = (0.0, 0.05, 0.1)  # shares of the training labels made wrong; with 5 classes, biased
 # noise of 0.1 is half of one class
 KINDS = ("random", "biased")
-WITHIN = 0.03  # test-error changes up to this (8 of 260 test pictures) are within noise: on the
+WITHIN = 0.03  # test-error changes up to this (7 of 260 test pictures) are within noise: on the
 # demo's draws, a random 10% of wrong labels, or cleaning them, moved the error by up to 6
 
 
@@ -103,7 +105,7 @@ def _pictures(error, table):
 def _change(delta, table):
     """'raised it by 7 pictures' or 'lowered it by 2 pictures, within noise'."""
     n = _pictures(abs(delta), table)
-    said = f"{'raised' if delta > 0 else 'lowered'} it by {n} picture{'' if n == 1 else 's'}"
+    said = f"{'raised' if delta > 0 else 'lowered'} it by {count(n, 'picture')}"
     if n == 0:
         return "left it as it was"
     return said + (", within noise" if abs(delta) <= WITHIN else "")
@@ -165,14 +167,15 @@ def plot_noise(table):
 
 
 def noise_on(path):
-    """`noise_experiment` on the pretrained features of the dataset at `path`, leaving out the
-    pictures a demo dataset knows it filed under a wrong class (the test set's labels must be
-    right)."""
+    """`noise_experiment` on the pretrained features of the dataset at `path`, as
+    `find_suspects` reads them (`label_features`), leaving out the pictures a demo dataset knows
+    it filed under a wrong class (the test set's labels must be right)."""
     from lesson2.clean.features import embeddings
+    from lesson2.clean.suspects import label_features
     from lesson2.demo.planted import is_demo, planted_files
 
     emb = embeddings(path)
     planted = planted_files(path)["mislabeled"] if is_demo(path) else []
     wrong = {p.relative_to(path).as_posix() for p in planted}
     keep = [k for k, name in enumerate(emb.names) if name not in wrong]
-    return noise_experiment(emb.plain[keep], [emb.labels[k] for k in keep])
+    return noise_experiment(label_features(emb)[keep], [emb.labels[k] for k in keep])

@@ -3,7 +3,7 @@
     from lesson2.clean.payoff import compare, errors, unfreezing
     before = errors(learn, exclude=planted)   # {'all': (wrong, n), 'clean': (wrong, n)}
     print(compare("on the clean validation pictures", before["clean"], after["clean"]))
-    print(unfreezing(log))                    # what unfreezing did to the validation loss and error
+    print(unfreezing(log, best))              # what unfreezing did to the validation loss and error
 
 With a few hundred validation pictures one picture moves the error rate by a few tenths of a
 percent, and another seed or split moves it by several: a change of up to 3% of the pictures
@@ -17,6 +17,7 @@ from pathlib import Path
 from fastai.vision.all import Callback
 
 from lesson2.clean.noise import WITHIN
+from lesson2.words import count
 
 
 def errors(learn, exclude=()):
@@ -41,7 +42,7 @@ def compare(what, before, after):
     elif abs(change) <= limit:
         n = abs(change)
         verdict = (
-            f"within noise ({n} picture{'' if n == 1 else 's'}: another seed or split can move "
+            f"within noise ({count(n, 'picture')}: another seed or split can move "
             f"up to {limit}, 3% of them)"
         )
     else:
@@ -67,14 +68,24 @@ class StageLog(Callback):
         self.rows.append((stage, float(values["valid_loss"]), float(values["error_rate"])))
 
 
-def unfreezing(log, kept):
+def unfreezing(log, best):
     """One sentence: the validation loss and error rate after the head's last epoch against the
-    kept (best) epoch of the whole network, `kept` being (valid_loss, error_rate)."""
+    kept (best) epoch of the whole network; `best` is `fit_recipe`'s `BestEpoch`. When no epoch
+    of the whole network beat the head, its best epoch is compared instead, and the sentence
+    says that the head's weights were kept."""
     head = [r for r in log.rows if r[0] == "head"]
     if not head:
         return "no epoch of the head alone ran: nothing to compare unfreezing with"
     _, loss0, err0 = head[-1]
-    loss1, err1 = kept
+    whole = [r for r in log.rows if r[0] == "whole"]
+    if best.kept_earlier and whole:
+        _, loss1, err1 = min(whole, key=lambda r: (r[2], r[1]))
+        return (
+            f"no epoch of the whole network beat the head: its best reached an error rate of "
+            f"{err1:.1%} (validation loss {loss1:.3f}) against the head's {err0:.1%} "
+            f"({loss0:.3f}), so the head's weights are kept"
+        )
+    loss1, err1 = best.best_key[1], best.error
     said = []
     pairs = (("validation loss", loss0, loss1, ".3f"), ("error rate", err0, err1, ".1%"))
     for name, v0, v1, fmt in pairs:

@@ -105,12 +105,25 @@ def _reason(label, p_label, rival, p_rival, issue):
 FEATURES = ("pretrained", "learner", "both")  # what find_suspects' classifier reads
 
 
+def label_features(emb):
+    """What the suspects' classifier reads of each picture of `emb` (an `Embeddings`): its
+    features, and how they differ from its mirror image's, scaled to unit length (float32).
+
+    Average pooling barely tells a picture from its mirror image, so on pooled features alone a
+    b labelled d looks right; the difference tells them apart, and is small where mirroring
+    changes nothing. Tuned on digits and arrows, confirmed on held-out data
+    (benchmarks/bench_own_data.py, RESULTS.md)."""
+    plain = emb.plain.astype(np.float32)
+    x = np.hstack([plain, plain - emb.mirrored.astype(np.float32)])
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 def features_for(path, learn=None, features=None, progress=False):
     """(names, labels, features (n, d) float32, what they come from) for `find_suspects`.
 
     "pretrained": the pretrained body's; "learner": the trained learner's body's; "both": the
     two side by side. Default: "both" when a learner is given (see LEARNER_DEFAULT), else
-    "pretrained". Each picture as it is, not mirrored: a mirror image can be another class."""
+    "pretrained". Each body's part is `label_features`: a mirror image can be another class."""
     features = features or (LEARNER_DEFAULT if learn is not None else "pretrained")
     if features not in FEATURES or (features != "pretrained" and learn is None):
         needs = "" if features in FEATURES else f" (one of {', '.join(FEATURES)})"
@@ -120,7 +133,7 @@ def features_for(path, learn=None, features=None, progress=False):
         parts.append(embeddings(path, progress=progress))
     if features in ("learner", "both"):
         parts.append(embeddings(path, learn, progress=progress))
-    x = np.concatenate([p.plain.astype(np.float32) for p in parts], axis=1) / np.sqrt(len(parts))
+    x = np.concatenate([label_features(p) for p in parts], axis=1) / np.sqrt(len(parts))
     source = " and ".join(p.source for p in parts)
     return parts[0].names, parts[0].labels, x, source
 

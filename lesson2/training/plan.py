@@ -16,6 +16,8 @@ reads these defaults in a blink.
 import dataclasses
 from dataclasses import dataclass
 
+from lesson2.words import count
+
 CPU_SIZE, GPU_SIZE = 128, 224  # largest pixels a side: small on a CPU, the lesson's 224 on a GPU
 CPU_BS, GPU_BS = 32, 64  # images per batch
 CPU_MINUTES, GPU_MINUTES = 4.0, 10.0  # time budget of a training run
@@ -56,20 +58,15 @@ class Plan:
         """One line a person reads: size, batch, epochs, budget."""
         size = f"{self.size} px" if self.size else "size from the pictures"
         whole = (
-            _epochs(self.epochs)
+            count(self.epochs, "epoch")
             if self.epochs
             else f"for the epochs the budget affords (at most {self.max_epochs}) or until the "
-            f"error rate stops improving ({self.patience} epochs of patience)"
+            f"error rate stops improving ({count(self.patience, 'epoch')} of patience)"
         )
         return (
-            f"{size}, batches of {self.bs}; {_epochs(self.freeze_epochs)} of the head alone, then "
-            f"the whole network {whole}; a budget of {self.minutes:g} "
-            f"minute{'' if self.minutes == 1 else 's'}"
+            f"{size}, batches of {self.bs}; {count(self.freeze_epochs, 'epoch')} of the head "
+            f"alone, then the whole network {whole}; a budget of {count(self.minutes, 'minute')}"
         )
-
-
-def _epochs(n):
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def plan_for(device=None, **changes):

@@ -23,6 +23,7 @@ from fastai.vision.all import Callback, minimum, steep, valley
 from lesson2.atomic import write_with
 from lesson2.training.plan import LR, plan_for
 from lesson2.training.stopping import BestEpoch, last_scores
+from lesson2.words import count
 
 UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
 FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
@@ -69,11 +70,8 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     step = timer.step_seconds() or time_steps(learn)
     epochs = affordable_epochs(learn, step, deadline - time.monotonic(), plan.max_epochs)
     if log:
-        log(
-            f"one cycle planned over {epochs} epoch{'' if epochs == 1 else 's'}: what the budget "
-            "left affords"
-        )
-    best = BestEpoch(plan.patience, deadline, to_beat=head)
+        log(f"one cycle planned over {count(epochs, 'epoch')}: what the budget left affords")
+    best = BestEpoch(plan.patience, deadline, to_beat=head, to_beat_name="the head stage's weights")
     learn.fit_one_cycle(epochs, rates, cbs=best)
     return best
 

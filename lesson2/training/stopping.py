@@ -31,11 +31,19 @@ class BestEpoch(Callback):
 
     order = 65  # after the Recorder has the epoch's metrics
 
-    def __init__(self, patience=3, deadline=None, monitor="error_rate", to_beat=None):
+    def __init__(
+        self,
+        patience=3,
+        deadline=None,
+        monitor="error_rate",
+        to_beat=None,
+        to_beat_name="the weights it started from",
+    ):
         """`to_beat`: the (error rate, validation loss) of the weights the model has before this
-        fit (say, after the head alone); they are kept unless an epoch does better."""
+        fit (say, after the head alone); they are kept unless an epoch does better. The summary
+        calls them `to_beat_name`."""
         self.patience, self.deadline, self.monitor = patience, deadline, monitor
-        self.to_beat = to_beat
+        self.to_beat, self.to_beat_name = to_beat, to_beat_name
 
     def before_fit(self):
         self.best_key, self.state, self.epoch_best = None, None, None
@@ -108,7 +116,7 @@ class BestEpoch(Callback):
                 if ran == 1
                 else f"none of its {ran} epochs{planned}"
             )
-            kept = f"kept the weights it started from (error rate {self.error:.1%}): {beaten}"
+            kept = f"kept {self.to_beat_name} (error rate {self.error:.1%}): {beaten}"
             kept += " beat them"
         else:
             kept = (

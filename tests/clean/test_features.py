@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lesson2.clean.features import embeddings
+from lesson2.clean.suspects import label_features
 from lesson2.demo.shapes import draw_dataset
 from lesson2_app.pictures import ImageError
 
@@ -20,6 +21,11 @@ def test_mirror_image_gets_the_same_features(tmp_path):
     emb = embeddings(tmp_path)
     a, b = emb.names.index("circle/same.png"), emb.names.index("circle/mirror.png")
     assert float(emb.vectors[a] @ emb.vectors[b]) > 0.999
+    assert np.allclose(emb.mirrored[a], emb.plain[b], atol=2e-3)  # a's mirror image is b
+    x = label_features(emb)  # what the suspects read: mirroring flips the difference's sign
+    half = x.shape[1] // 2
+    assert np.allclose(x[a, :half] - x[b, :half], x[a, half:], atol=2e-3)
+    assert np.allclose(x[a, half:], -x[b, half:], atol=2e-3)
 
 
 @pytest.mark.parametrize(

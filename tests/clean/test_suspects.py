@@ -114,3 +114,21 @@ def test_most_planted_demo_mislabels_are_in_the_top_n(tmp_path, monkeypatch):
     mislabeled = [p.relative_to(path).as_posix() for p in planted_files(path)["mislabeled"]]
     table = find_suspects(path)
     assert found_fraction(table["name"].head(len(mislabeled)), mislabeled) > 0.5
+
+
+@pytest.mark.slow
+def test_mirror_differences_find_mislabels_that_pooling_hides(tmp_path):
+    """b, d, p and q differ by a mirror image: pooled features alone confuse a wrong label with a
+    right one, the mirror difference (label_features) tells them apart (bench_own_data.py)."""
+    from lesson2.clean.features import embeddings
+    from lesson2.demo.datasets import make_dataset
+
+    path, _ = make_dataset("letters", tmp_path, n_test=1)
+    moved = plant_mislabels(path, fraction=0.1, seed=1)
+    found = found_fraction(find_suspects(path)["name"].head(len(moved)), moved)
+    emb = embeddings(path)  # cached by find_suspects: the pooled features alone, same classifier
+    vocab = sorted(set(emb.labels))
+    y = np.array([vocab.index(label) for label in emb.labels])
+    margin, _ = normalised_margin(out_of_fold_probs(emb.plain.astype(np.float32), y), y)
+    pooled_only = found_fraction(np.array(emb.names)[np.argsort(margin)][: len(moved)], moved)
+    assert found >= 0.85 and found >= pooled_only + 0.05, (found, pooled_only)

@@ -118,7 +118,7 @@ def test_fit_recipe_keeps_the_head_when_the_whole_network_does_worse(small_shape
     learn.add_cb(AfterHead())
     with learn.no_bar(), learn.no_logging():
         best = fit_recipe(learn, plan, 2e-3, hi=5.0)
-    assert best.kept_earlier and best.summary().startswith("kept the weights it started from")
+    assert best.kept_earlier and best.summary().startswith("kept the head stage's weights")
     for name, tensor in learn.model.state_dict().items():
         assert torch.equal(tensor, after_head[0][name]), name
 

@@ -9,11 +9,10 @@
 to unit length, and `mirrored` those of its mirror image: the suspects' classifier reads both,
 since a mirror image can be another class (a b mirrored is a d). `vectors` average the picture
 and its mirror image (so a mirrored copy gets the same vector): what the duplicate search
-compares. `thumbs` are small colour
-thumbnails that the duplicate search uses to check its candidates. All are cached in
-path/.cleaning/ (a dot-folder: fastai never reads it) in one file per model and size, keyed by
-the SHA-256 of each file's bytes: a renamed or relabelled picture is not computed again, an
-edited one is.
+compares. `thumbs` are small colour thumbnails that the duplicate search uses to check its
+candidates. All are cached in path/.cleaning/ (a dot-folder: fastai never reads it) in one
+file per model and size, keyed by the SHA-256 of each file's bytes: a renamed or relabelled
+picture is not computed again, an edited one is.
 """
 
 import hashlib

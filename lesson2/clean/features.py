@@ -136,7 +136,8 @@ def _save_cache(fname, digests, halves, thumbs):
         np.savez(f, digests=np.array(digests), halves=halves, thumbs=thumbs)
 
 
-def _unit(x):
+def unit_rows(x):
+    """Each row of `x` scaled to unit length, as float32 (an all-zero row stays zero)."""
     x = np.asarray(x, np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
@@ -186,7 +187,7 @@ def embeddings(path, learn=None, progress=False):
         _save_cache(cache_file, *_columns(cached, dict.fromkeys(digests)))
     del cached
     labels = [Path(n).parent.as_posix() for n in names]
-    vectors = _unit(halves[:, 0].astype(np.float32) + halves[:, 1])
-    plain, mirrored = (_unit(halves[:, k]).astype(np.float16) for k in (0, 1))
+    vectors = unit_rows(halves[:, 0].astype(np.float32) + halves[:, 1])
+    plain, mirrored = (unit_rows(halves[:, k]).astype(np.float16) for k in (0, 1))
     source = "the pretrained EfficientNet-Lite0 body" if learn is None else "the learner's body"
     return Embeddings(names, labels, digests, vectors, plain, mirrored, thumbs, source)

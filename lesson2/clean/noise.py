@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from lesson2.clean.suspects import C, normalised_margin, out_of_fold_probs
+from lesson2.clean.suspects import C, label_features, normalised_margin, out_of_fold_probs
 from lesson2.words import count
 
 NOISE = (0.0, 0.05, 0.1)  # shares of the training labels made wrong; with 5 classes, biased
@@ -171,7 +171,6 @@ def noise_on(path):
     `find_suspects` reads them (`label_features`), leaving out the pictures a demo dataset knows
     it filed under a wrong class (the test set's labels must be right)."""
     from lesson2.clean.features import embeddings
-    from lesson2.clean.suspects import label_features
     from lesson2.demo.planted import is_demo, planted_files
 
     emb = embeddings(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 from fastai.vision.all import Callback
 
 from lesson2.clean.noise import WITHIN
+from lesson2.training.stopping import last_scores
 from lesson2.words import count
 
 
@@ -63,9 +64,9 @@ class StageLog(Callback):
         self.rows = []
 
     def after_epoch(self):
-        values = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1], strict=False))
+        error, loss = last_scores(self.recorder)
         stage = "head" if getattr(self.opt, "frozen_idx", 0) else "whole"
-        self.rows.append((stage, float(values["valid_loss"]), float(values["error_rate"])))
+        self.rows.append((stage, loss, error))
 
 
 def unfreezing(log, best):

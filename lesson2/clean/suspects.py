@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lesson2.clean.features import embeddings
+from lesson2.clean.features import embeddings, unit_rows
 from lesson2.dataset.folders import check_dataset
 from lesson2.dataset.gallery import show_files
 
@@ -114,8 +114,7 @@ def label_features(emb):
     changes nothing. Tuned on digits and arrows, confirmed on held-out data
     (benchmarks/bench_own_data.py, RESULTS.md)."""
     plain = emb.plain.astype(np.float32)
-    x = np.hstack([plain, plain - emb.mirrored.astype(np.float32)])
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return unit_rows(np.hstack([plain, plain - emb.mirrored.astype(np.float32)]))
 
 
 def features_for(path, learn=None, features=None, progress=False):

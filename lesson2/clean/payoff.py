@@ -55,8 +55,10 @@ def compare(what, before, after):
 
 
 class StageLog(Callback):
-    """Records (stage, valid_loss, error_rate) after every epoch of every fit, the stage being
-    "head" while the body is frozen and "whole" after `unfreeze`: `learn.add_cb(StageLog())`."""
+    """Records (stage, valid_loss, error_rate) after every epoch of every fit of the learner,
+    the stage being "head" while the body is frozen and "whole" after `unfreeze`:
+    `learn.add_cb(StageLog())`. (The recipe's default head stage trains on features, with a
+    learner of its own: its epochs are not here, and its kept scores are `BestEpoch.to_beat`.)"""
 
     order = 70  # after the Recorder has the epoch's metrics
 
@@ -70,14 +72,14 @@ class StageLog(Callback):
 
 
 def unfreezing(log, best):
-    """One sentence: the validation loss and error rate after the head's last epoch against the
-    kept (best) epoch of the whole network; `best` is `fit_recipe`'s `BestEpoch`. When no epoch
-    of the whole network beat the head, its best epoch is compared instead, and the sentence
-    says that the head's weights were kept."""
-    head = [r for r in log.rows if r[0] == "head"]
-    if not head:
+    """One sentence: the validation loss and error rate of the head stage's kept weights
+    (`best.to_beat`) against the kept (best) epoch of the whole network; `best` is
+    `fit_recipe`'s `BestEpoch`, `log` the `StageLog` of the fit. When no epoch of the whole
+    network beat the head, its best epoch is compared instead, and the sentence says that the
+    head's weights were kept."""
+    if best.to_beat is None:
         return "no epoch of the head alone ran: nothing to compare unfreezing with"
-    _, loss0, err0 = head[-1]
+    err0, loss0 = best.to_beat
     whole = [r for r in log.rows if r[0] == "whole"]
     if best.kept_earlier and whole:
         _, loss1, err1 = min(whole, key=lambda r: (r[2], r[1]))

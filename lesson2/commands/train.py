@@ -2,7 +2,7 @@
 
 lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, within a time budget
 lesson2 train ~/bears --minutes 10      # a larger time budget
-lesson2 train ~/bears --arch resnet34 --epochs 4 --size 224 --out bears.pkl   # the lesson's
+lesson2 train ~/bears --arch resnet34 --freeze-epochs 4 --epochs 2 --size 224   # the lesson's
 lesson2 train                           # builds the offline demo dataset first
 
 The pictures decide what is not given: the image size, and whether mirror images (and quarter
@@ -35,7 +35,12 @@ def add(sub):
         help="epochs of the whole network (default: what the budget affords, fewer if the "
         "error rate stops improving)",
     )
-    p.add_argument("--freeze-epochs", type=int, help="epochs of the head alone first (default 1)")
+    p.add_argument(
+        "--freeze-epochs",
+        type=int,
+        help="epochs of the head alone first, on the augmented pictures as the lesson does "
+        "(default: a cycle on the frozen body's features, computed once, keeping the best)",
+    )
     p.add_argument("--minutes", type=float, help="time budget (default: 4 on a CPU, 10 on a GPU)")
     p.add_argument(
         "--flip",

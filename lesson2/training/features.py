@@ -4,10 +4,14 @@
     v = pooled(body, xb)                        # (n, d): the activations averaged over the map
     v = pooled(body, xb, concat=True)           # (n, 2d): max and average, as fastai's head pools
     x, y = body_features(learn, learn.dls.valid)     # every batch of a DataLoader, no gradients
+    feats = precompute(learn)   # {"train": (x, y), "valid": (x, y), "c": classes}, once
 
-The cleaner ranks suspects on these vectors, the pitfalls train heads on them, and the exported
-model measures how far a picture lies from every class with them.
+The cleaner ranks suspects on these vectors, the recipe's head stage and the pitfalls train
+heads on them, and the exported model measures how far a picture lies from every class with
+them.
 """
+
+from pathlib import Path
 
 import torch
 
@@ -32,3 +36,17 @@ def body_features(learn, dl, concat=False, model=None):
             xs.append(pooled(body, xb.as_subclass(torch.Tensor), concat).float().cpu())
             ys += [yb[0].as_subclass(torch.Tensor).cpu()] if yb else []
     return torch.cat(xs), (torch.cat(ys) if ys else None)
+
+
+def precompute(learn, exclude=()):
+    """The frozen body's features of every training picture (without augmentation) and every
+    validation picture, computed once, pooled as fastai's head pools (max and average): what
+    fastai 0.7 called `precompute=True`. Validation files in `exclude` (paths) are left out.
+    Returns {"train": (x, y), "valid": (x, y), "c": number of classes}."""
+    dls = learn.dls
+    train_dl = dls.test_dl(dls.train.items, with_labels=True)
+    vx, vy = body_features(learn, dls.valid, concat=True)
+    exclude = {Path(f).resolve() for f in exclude}
+    keep = torch.tensor([Path(f).resolve() not in exclude for f in dls.valid.items])
+    train = body_features(learn, train_dl, concat=True)
+    return {"train": train, "valid": (vx[keep], vy[keep]), "c": dls.c}

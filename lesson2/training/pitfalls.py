@@ -1,7 +1,7 @@
 """What goes wrong in training, shown in seconds: the lesson's pitfalls on real data.
 
-    from lesson2.training.pitfalls import PITFALLS, features, findings, run_pitfalls
-    feats = features(learn, exclude=planted)  # the pretrained body's view of every image, once
+    from lesson2.training.pitfalls import PITFALLS, findings, run_pitfalls
+    feats = precompute(learn, exclude=planted)  # lesson2.training.features: the body's view, once
     histories = run_pitfalls(feats)    # {"lr too high": History(epoch=[...], ...), ...}
     print(*findings(histories), sep="\n")  # what the curves show, with their numbers
 
@@ -14,7 +14,6 @@ the error rate, the lesson's measure.
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 from fastai.vision.all import (
@@ -27,8 +26,6 @@ from fastai.vision.all import (
     set_seed,
 )
 from torch.utils.data import TensorDataset
-
-from lesson2.training.features import body_features
 
 BS = 64  # a head learns fast: with small batches a single epoch would already be enough
 
@@ -106,18 +103,6 @@ class _Scores(Callback):
         h.valid_error.append(float(error))
         h.epoch.append(epoch)
         self.model.train(training)
-
-
-def features(learn, exclude=()):
-    """Features of every training and validation image (no augmentation), computed once;
-    validation files in `exclude` (paths) are left out."""
-    dls = learn.dls
-    train_dl = dls.test_dl(dls.train.items, with_labels=True)
-    vx, vy = body_features(learn, dls.valid, concat=True)
-    exclude = {Path(f).resolve() for f in exclude}
-    keep = torch.tensor([Path(f).resolve() not in exclude for f in dls.valid.items])
-    train = body_features(learn, train_dl, concat=True)
-    return {"train": train, "valid": (vx[keep], vy[keep]), "c": dls.c}
 
 
 def _subset(x, y, n, seed):

@@ -32,7 +32,8 @@ class Plan:
 
     size: int | None = None  # pixels a side; None: chosen from the pictures
     bs: int = CPU_BS  # images per batch
-    freeze_epochs: int = 1  # epochs training only the new head
+    freeze_epochs: int | None = None  # epochs of the new head alone on the pictures; None: a
+    # cycle of max_epochs on features computed once, keeping the best (recipe.train_head)
     epochs: int | None = None  # epochs of the whole network; None: what the budget affords
     max_epochs: int = 20  # ... but at most this many
     patience: int = 3  # epochs without a lower validation error rate before stopping
@@ -51,7 +52,7 @@ class Plan:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive, not {value}")
-        if self.freeze_epochs < 0:
+        if self.freeze_epochs is not None and self.freeze_epochs < 0:
             raise ValueError(f"freeze_epochs must be 0 or more, not {self.freeze_epochs}")
 
     def describe(self):
@@ -63,9 +64,15 @@ class Plan:
             else f"for the epochs the budget affords (at most {self.max_epochs}) or until the "
             f"error rate stops improving ({count(self.patience, 'epoch')} of patience)"
         )
+        head = (
+            f"{count(self.freeze_epochs, 'epoch')} of the head alone"
+            if self.freeze_epochs is not None
+            else f"the head alone for {count(self.max_epochs, 'epoch')} on the body's features, "
+            "computed once, keeping its best"
+        )
         return (
-            f"{size}, batches of {self.bs}; {count(self.freeze_epochs, 'epoch')} of the head "
-            f"alone, then the whole network {whole}; a budget of {count(self.minutes, 'minute')}"
+            f"{size}, batches of {self.bs}; {head}, then the whole network {whole}; a budget "
+            f"of {count(self.minutes, 'minute')}"
         )
 
 

@@ -1,8 +1,10 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
-best = fit_recipe(learn, plan)   # the head; unfreeze; slice(lr/100, lr/10) until it stops,
-                                 # keeping the best epoch (the head's, if none beats it)
+best = fit_recipe(learn, plan)   # the head until it stops; unfreeze; slice(lr/100, lr/10)
+                                 # until it stops, keeping the best epoch (the head's, if none
+                                 # beats it); best.head: the head stage's own BestEpoch
+head = train_head(learn, plan, lr, deadline)  # the first stage alone, as notebook 02 does
 best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
 hi = top_from(find_lr(learn), lr)  # the same, shown: lr_find's valley within [lr/10, lr/2]
 best.summary()                   # which epoch was kept, and why training stopped
@@ -18,9 +20,23 @@ import time
 from pathlib import Path
 
 import torch
-from fastai.vision.all import Callback, minimum, steep, valley
+from fastai.vision.all import (
+    AdaptiveConcatPool2d,
+    Callback,
+    DataLoaders,
+    Flatten,
+    Learner,
+    ProgressCallback,
+    accuracy,
+    error_rate,
+    minimum,
+    steep,
+    valley,
+)
+from torch.utils.data import TensorDataset
 
 from lesson2.atomic import write_with
+from lesson2.training.features import precompute
 from lesson2.training.plan import LR, plan_for
 from lesson2.training.stopping import BestEpoch, last_scores
 from lesson2.words import count
@@ -29,29 +45,34 @@ UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this,
 FINE_TUNE_DIV = 2  # ... and fastai's fine_tune divides by this: the highest top lr_find may pick
 SPREAD = 10  # and its first layers' rate a tenth of that again
 VALID_STEP = 1 / 3  # a validation batch (forward only) costs about this share of a training step
+HEAD_SHARE = 1 / 3  # of the budget, at most, for the head alone (on precomputed features it
+# needs seconds): the whole network needs the rest
 PLAN_SHARE = 0.8  # the cycle is planned on this share of the time left: epochs run slower than
 # their steps add up to (each epoch's first batches, validation, the callbacks), and a cycle cut
 # short by the budget stops while its rate is still high
 
 
 def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
-    """The lesson's recipe: `plan.freeze_epochs` of the new head alone at `lr` (skipped without
-    pretrained weights), then the whole network with discriminative rates `slice(lo, hi)`: the
-    last layers step `hi` (default: the lesson's `lr / 10`; "lr_find": see `unfrozen_top`),
-    the first `lo` (`hi / 10`).
+    """The lesson's recipe: the new head alone at `lr` (`train_head`; skipped without pretrained
+    weights), then the whole network with discriminative rates `slice(lo, hi)`: the last layers
+    step `hi` (default: the lesson's `lr / 10`; "lr_find": see `unfrozen_top`), the first `lo`
+    (`hi / 10`). One budget, `plan.minutes`, covers both stages.
 
     With `plan.epochs` set, that many epochs of one cycle (returns None); with None (the
     default), one cycle over the epochs that the time left in `plan.minutes` affords (at most
     `plan.max_epochs`; timed on the unfrozen network's own steps), so that its rate comes down
     before the budget ends, stopping sooner if the validation error rate stops improving, and
     keeping the best epoch's weights, the head stage's if no epoch of the whole network beats
-    them: returns the `BestEpoch` that knows which epoch and why it stopped. `log` (say, print)
-    is told the rates and the epochs planned for the whole network."""
+    them: returns the `BestEpoch` that knows which epoch and why it stopped (its `head`: the
+    head stage's own, when that stage chose its epochs too). `log` (say, print) is told how
+    the head did, the rates and the epochs planned for the whole network."""
     deadline = time.monotonic() + 60 * plan.minutes
-    head = None
-    if plan.freeze_epochs and pretrained:
-        learn.fit_one_cycle(plan.freeze_epochs, lr)
-        head = last_scores(learn.recorder)
+    head, head_best = None, None
+    if plan.freeze_epochs != 0 and pretrained:
+        head_best = train_head(learn, plan, lr, deadline)
+        head = last_scores(learn.recorder) if head_best is None else head_best.best_key
+        if log:
+            log(f"the head alone: {head_best.summary() if head_best else _ran(plan)}")
     learn.unfreeze()
     timer = StepTimer()
     if hi == "lr_find":
@@ -71,9 +92,71 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     epochs = affordable_epochs(learn, step, deadline - time.monotonic(), plan.max_epochs)
     if log:
         log(f"one cycle planned over {count(epochs, 'epoch')}: what the budget left affords")
-    best = BestEpoch(plan.patience, deadline, to_beat=head, to_beat_name="the head stage's weights")
+    beat = {"to_beat": head, "to_beat_name": "the head stage's weights", "head": head_best}
+    best = BestEpoch(plan.patience, deadline, **beat)
     learn.fit_one_cycle(epochs, rates, cbs=best)
     return best
+
+
+def train_head(learn, plan, lr=LR, deadline=None):
+    """The first stage: the new head alone at `lr`, the body frozen.
+
+    With `plan.freeze_epochs` set, that many epochs of one cycle on the augmented pictures, as
+    the lesson's `fit_one_cycle(4)` (returns None). With None (the default), on the frozen
+    body's features of every picture, computed once (`precompute`: what fastai 0.7 called
+    `precompute=True`): an epoch is then a fraction of a second instead of a pass through the
+    body, so the head gets a whole cycle over `plan.max_epochs` (it is not stopped early: the
+    error rate often settles only as the rate comes down), ended sooner only at `HEAD_SHARE`
+    of the time left before `deadline` (default `plan.minutes` from now), and keeps its best
+    epoch's weights in `learn`'s own head: returns that `BestEpoch`. One epoch on the
+    pictures, fastai `fine_tune`'s default, is a dozen steps on a few hundred pictures: too few
+    for a head that starts from random weights; more cost as much as the whole network's
+    epochs would."""
+    if plan.freeze_epochs:
+        learn.fit_one_cycle(plan.freeze_epochs, lr)
+        return None
+    now = time.monotonic()
+    left = (deadline or now + 60 * plan.minutes) - now
+    best = BestEpoch(plan.max_epochs, now + HEAD_SHARE * left)  # patience: the whole cycle
+    head = head_on_features(learn, precompute(learn), plan.bs)
+    head.fit_one_cycle(plan.max_epochs, lr, cbs=best)
+    return best
+
+
+def head_on_features(learn, feats, bs):
+    """A Learner whose model is `learn`'s own head after its pooling (the same modules: training
+    it trains `learn`), on `feats` (`precompute`'s pooled features), with `learn`'s loss,
+    optimiser and weight decay; quiet if `learn` is (`no_bar`, `no_logging`)."""
+    pool, flatten, *layers = learn.model[1]
+    if not (isinstance(pool, AdaptiveConcatPool2d) and isinstance(flatten, Flatten)):
+        raise ValueError(
+            f"{learn.arch_name}'s head does not start with fastai's concat pooling, so its "
+            "features cannot be computed ahead: set freeze_epochs (--freeze-epochs) to train the "
+            "head on the pictures"
+        )
+    dls = DataLoaders.from_dsets(
+        TensorDataset(*feats["train"]),
+        TensorDataset(*feats["valid"]),
+        bs=min(bs, len(feats["train"][1])),
+        device=learn.dls.device,
+        num_workers=0,
+    )
+    head = Learner(
+        dls,
+        torch.nn.Sequential(*layers),
+        loss_func=learn.loss_func,
+        opt_func=learn.opt_func,
+        wd=learn.wd,
+        metrics=[error_rate, accuracy],
+    )
+    if not hasattr(learn, "progress"):
+        head.remove_cb(ProgressCallback)
+    head.logger = learn.logger
+    return head
+
+
+def _ran(plan):
+    return f"{count(plan.freeze_epochs, 'epoch')} as planned"
 
 
 class StepTimer(Callback):

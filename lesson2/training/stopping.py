@@ -38,12 +38,20 @@ class BestEpoch(Callback):
         monitor="error_rate",
         to_beat=None,
         to_beat_name="the weights it started from",
+        head=None,
+        warmup=0.5,
     ):
         """`to_beat`: the (error rate, validation loss) of the weights the model has before this
         fit (say, after the head alone); they are kept unless an epoch does better. The summary
-        calls them `to_beat_name`."""
+        calls them `to_beat_name`. `head`: the head stage's own BestEpoch, when this fit
+        follows one (`fit_recipe` passes it), for whoever reads both stages. Epochs in the first
+        `warmup` share of those planned do not count against `patience`: one cycle's rate rises
+        for the first quarter (`fit_one_cycle`'s `pct_start`) and is still near its peak until
+        about half way, and the error rate often climbs then, before the falling rate brings it
+        down."""
         self.patience, self.deadline, self.monitor = patience, deadline, monitor
-        self.to_beat, self.to_beat_name = to_beat, to_beat_name
+        self.warmup = warmup
+        self.to_beat, self.to_beat_name, self.head = to_beat, to_beat_name, head
 
     def before_fit(self):
         self.best_key, self.state, self.epoch_best = None, None, None
@@ -63,9 +71,9 @@ class BestEpoch(Callback):
         if self.best_key is None or key < self.best_key:
             self.best_key, self.epoch_best, self.waited = key, self.epoch, 0
             self.state = copy.deepcopy(self.learn.model.state_dict())
-        else:
+        elif self.epoch + 1 > self.warmup * self.n_epoch:
             self.waited += 1
-        if self.waited >= self.patience:
+        if self.waited >= self.patience and self.epoch + 1 < self.n_epoch:
             self.stopped = "stuck"
             raise CancelFitException()
         late = (

@@ -6,10 +6,10 @@
 
 It checks the pictures, lets them decide what the plan leaves open (size, flips: see
 `lesson2.training.choices`), runs the lesson's steps (DataLoaders, a pretrained learner, the
-recipe in one cycle over the epochs the budget affords, stopping sooner if the error rate
-stops improving, the top rate of the whole network read from lr_find after unfreeze), writes
-both exports (the
-fastai learner and the ONNX file the web app serves), and scores a linear model on the frozen
+head on features computed once, then the whole network in one cycle over the epochs the budget
+left affords, stopping sooner if the error rate stops improving, its top rate read from
+lr_find after unfreeze), writes both exports (the fastai learner and the ONNX file the web
+app serves), and scores a linear model on the frozen
 body's features beside it (`lesson2.training.baseline`). Progress goes to `log`.
 """
 
@@ -17,6 +17,8 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from fastai.vision.all import Callback, find_bs
 
 from lesson2.dataset.download import verify_images
 from lesson2.dataset.folders import DatasetError, check_dataset
@@ -91,8 +93,9 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     log(f"plan: {arch} at {plan.describe()}")
     if not pretrained:
         log("from random weights: the whole network trains from the start, no head-only stage")
-    start = time.perf_counter()
-    best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
+    start, seen = time.perf_counter(), ImagesSeen()
+    with learn.added_cbs(seen):
+        best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
     seconds = time.perf_counter() - start
     planned = f"the {plan.epochs} planned epochs" if plan.epochs != 1 else "the one planned epoch"
     stopping = best.summary() if best else f"ran {planned}"
@@ -101,6 +104,16 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     onnx = export_onnx(learn, pkl.with_suffix(".onnx"))
     error = float(learn.validate()[1])
     baseline = linear_baseline(path, dls.train_ds.items, dls.valid_ds.items)
-    epochs = plan.freeze_epochs + (len(best.epoch_seconds) if best else plan.epochs)
-    seen = len(dls.train_ds) * epochs
-    return Trained(learn, plan, pkl, onnx, error, baseline, seconds, seen, stopping)
+    return Trained(learn, plan, pkl, onnx, error, baseline, seconds, seen.images, stopping)
+
+
+class ImagesSeen(Callback):
+    """Counts the training pictures the fits look at, lr_find's trial steps (which put the
+    weights back) left out."""
+
+    order = 0
+    images = 0
+
+    def after_batch(self):
+        if self.training and not hasattr(self.learn, "lr_finder"):
+            self.images += find_bs(self.yb)

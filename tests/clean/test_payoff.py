@@ -21,21 +21,22 @@ def test_compare_says_lower_higher_or_within_noise():
     assert "from 5.0% (10 of 200) to 2.0% (4 of 198)" in said
 
 
-def test_unfreezing_compares_the_heads_last_epoch_with_the_kept_one():
+def test_unfreezing_compares_the_heads_kept_weights_with_the_kept_epoch():
     log = StageLog()
-    log.rows = [("head", 0.40, 0.10), ("head", 0.30, 0.08), ("whole", 0.35, 0.05)]
+    log.rows = [("whole", 0.35, 0.05)]
     said = unfreezing(log, _best(0.35, 0.05))
     assert said == (
         "unfreezing raised the validation loss from 0.300 to 0.350 and lowered the error rate "
         "from 8.0% to 5.0%"
     )
     assert "left the error rate at 8.0%" in unfreezing(log, _best(0.2, 0.08))
-    assert "no epoch of the head alone" in unfreezing(StageLog(), _best(0.2, 0.08))
+    no_head = _best(0.2, 0.08, head=None)
+    assert "no epoch of the head alone" in unfreezing(StageLog(), no_head)
 
 
 def test_unfreezing_says_when_the_head_was_kept():
     log = StageLog()
-    log.rows = [("head", 0.30, 0.08), ("whole", 0.36, 0.12), ("whole", 0.33, 0.09)]
+    log.rows = [("whole", 0.36, 0.12), ("whole", 0.33, 0.09)]
     said = unfreezing(log, _best(0.30, 0.08, kept_earlier=True))
     assert said == (
         "no epoch of the whole network beat the head: its best reached an error rate of 9.0% "
@@ -43,9 +44,12 @@ def test_unfreezing_says_when_the_head_was_kept():
     )
 
 
-def _best(loss, error, kept_earlier=False):
-    """What `unfreezing` reads of fit_recipe's BestEpoch."""
-    return SimpleNamespace(best_key=(error, loss), error=error, kept_earlier=kept_earlier)
+def _best(loss, error, kept_earlier=False, head=(0.08, 0.30)):
+    """What `unfreezing` reads of fit_recipe's BestEpoch; `head`: the head stage's kept
+    (error rate, validation loss), its `to_beat`."""
+    return SimpleNamespace(
+        best_key=(error, loss), error=error, kept_earlier=kept_earlier, to_beat=head
+    )
 
 
 def test_stage_log_tells_the_head_from_the_whole_network():

@@ -5,14 +5,14 @@ import pytest
 
 from lesson2.demo.build import build_demo_dataset
 from lesson2.demo.planted import planted_files
-from lesson2.demo.shapes import CLASSES, draw_dataset
+from lesson2.demo.shapes import draw_dataset
 from lesson2.training.data import get_dls
+from lesson2.training.features import precompute
 from lesson2.training.learner import get_learner
 from lesson2.training.pitfalls import (
     PITFALLS,
     Pitfall,
     claims,
-    features,
     findings,
     fit_head,
     run_pitfalls,
@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 def feats(tmp_path_factory):
     path = tmp_path_factory.mktemp("shapes")
     draw_dataset(path, n_per_class=20, size=64)
-    return features(get_learner(get_dls(path, plan_for(size=64, bs=16))))
+    return precompute(get_learner(get_dls(path, plan_for(size=64, bs=16))))
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +36,7 @@ def demo_histories(tmp_path_factory):
     path = build_demo_dataset(tmp_path_factory.mktemp("demo") / "shapes", progress=False)
     dls = get_dls(path, plan_for("cpu"), device="cpu")
     planted = planted_files(path)["mislabeled"]
-    return run_pitfalls(features(get_learner(dls), exclude=planted))
-
-
-def test_features_cover_every_picture_once(feats):
-    x, y = feats["train"]
-    vx, vy = feats["valid"]
-    total = 20 * len(CLASSES)
-    assert (len(y), len(vy)) == (total * 4 // 5, total // 5)
-    assert x.shape[1] == vx.shape[1] == 2 * 1280  # max and mean pooled, like fastai's head
-    assert feats["c"] == len(CLASSES)
-
-
-def test_features_leave_out_excluded_validation_files(tmp_path):
-    draw_dataset(tmp_path, n_per_class=8, size=48)
-    learn = get_learner(get_dls(tmp_path, plan_for(size=48, bs=8)))
-    left_out = learn.dls.valid.items[:2]
-    feats = features(learn, exclude=left_out)
-    assert len(feats["valid"][1]) == len(learn.dls.valid.items) - 2
-    assert len(feats["train"][1]) == len(learn.dls.train.items)  # training set untouched
+    return run_pitfalls(precompute(get_learner(dls), exclude=planted))
 
 
 def test_fit_head_records_every_step(feats):

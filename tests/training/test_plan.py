@@ -54,11 +54,15 @@ def test_a_plan_refuses_values_it_cannot_train_with():
 
 def test_the_plan_reads_as_a_sentence():
     said = plan_for("cpu", size=96, minutes=2.5).describe()
-    assert said.startswith("96 px, batches of 32; 1 epoch of the head alone")
+    assert said.startswith(
+        "96 px, batches of 32; the head alone for 20 epochs on the body's features, computed "
+        "once, keeping its best, then the whole network"
+    )
     assert "for the epochs the budget affords (at most 20) or until the error rate stops " in said
     assert "improving (3 epochs of patience)" in said
     assert said.endswith("a budget of 2.5 minutes")
     assert "then the whole network 4 epochs" in plan_for("cpu", epochs=4).describe()
+    assert "; 4 epochs of the head alone" in plan_for("cpu", freeze_epochs=4).describe()
     one = plan_for("cpu", freeze_epochs=1, epochs=1, minutes=1).describe()
     assert "1 epoch of the head alone, then the whole network 1 epoch;" in one
     assert one.endswith("a budget of 1 minute")

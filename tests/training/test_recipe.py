@@ -1,5 +1,6 @@
 """lesson2.training.recipe: the lesson's recipe, lr_find and saved stages."""
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -11,14 +12,17 @@ from lesson2.training.learner import get_learner
 from lesson2.training.plan import plan_for
 from lesson2.training.recipe import (
     FINE_TUNE_DIV,
+    HEAD_SHARE,
     UNFROZEN_DIV,
     affordable_epochs,
     find_lr,
     fit_recipe,
+    head_on_features,
     lr_turn,
     save_stage,
     time_steps,
     top_from,
+    train_head,
     unfrozen_top,
 )
 
@@ -121,6 +125,45 @@ def test_fit_recipe_keeps_the_head_when_the_whole_network_does_worse(small_shape
     assert best.kept_earlier and best.summary().startswith("kept the head stage's weights")
     for name, tensor in learn.model.state_dict().items():
         assert torch.equal(tensor, after_head[0][name]), name
+
+
+@pytest.mark.slow
+def test_train_head_trains_the_learners_own_head_on_precomputed_features(small_shapes):
+    plan = plan_for(size=64, bs=16, max_epochs=6, minutes=10)  # freeze_epochs None: the default
+    set_seed(7, reproducible=True)
+    learn = get_learner(get_dls(small_shapes, plan))
+    body = [p.detach().clone() for p in learn.model[0].parameters()]
+    start = time.monotonic()
+    with learn.no_bar(), learn.no_logging():
+        head = train_head(learn, plan, 2e-3, deadline=start + 600)
+        error = float(learn.validate()[1])
+    assert head.deadline - start == pytest.approx(HEAD_SHARE * 600, abs=5)
+    assert head.planned == 6 and 1 <= len(head.epoch_seconds) <= 6
+    assert error == pytest.approx(head.error)  # the kept epoch's head is learn's own, in place
+    assert error < 0.5  # three classes: far better than chance after a few epochs
+    for before, after in zip(body, learn.model[0].parameters(), strict=True):
+        assert torch.equal(before, after)  # the body stayed frozen
+    assert head.summary().startswith(f"kept epoch {head.epoch_best + 1} of ")
+
+
+def test_a_head_without_fastais_pooling_is_refused_with_the_way_out(learn):
+    odd = SimpleNamespace(model=[learn.model[0], learn.model[1][2:]], arch_name="odd")
+    with pytest.raises(ValueError, match="set freeze_epochs"):
+        head_on_features(odd, None, 16)
+
+
+@pytest.mark.slow
+def test_fit_recipe_hands_the_head_stages_best_to_the_whole_network(small_shapes):
+    plan = plan_for(size=64, bs=16, max_epochs=2, patience=2, minutes=10)
+    set_seed(7, reproducible=True)
+    learn = get_learner(get_dls(small_shapes, plan))
+    said = []
+    with learn.no_bar(), learn.no_logging():
+        best = fit_recipe(learn, plan, 2e-3, log=said.append)
+    assert best.head is not None and best.head.planned == 2  # max_epochs, on features
+    assert best.to_beat == best.head.best_key  # the whole network must beat the head's best
+    assert said[0] == f"the head alone: {best.head.summary()}"
+    assert said[1].startswith("the whole network at slice(2.0e-05, 2.0e-04)")
 
 
 def test_affordable_epochs_fit_the_time_left():

@@ -18,6 +18,7 @@ def small_learner(seed=0):
     dls = DataLoaders.from_dsets(
         TensorDataset(x[:160], y[:160]), TensorDataset(x[160:], y[160:]), bs=16, device="cpu"
     )
+    torch.manual_seed(seed)  # the layer's first weights (and the batches' order): every run alike
     return Learner(
         dls, torch.nn.Linear(8, 2), loss_func=torch.nn.CrossEntropyLoss(), metrics=error_rate
     )
@@ -41,7 +42,7 @@ def fit(learn, epochs, lr, best):
 
 def test_a_stuck_run_stops_after_patience_and_keeps_the_best_epoch():
     learn = small_learner()
-    best = BestEpoch(patience=2)
+    best = BestEpoch(patience=2, warmup=0)  # a constant rate: no cycle to warm up
     seen = fit(learn, 30, 0.0, best)  # lr 0: nothing ever improves after the first epoch
     assert best.stopped == "stuck" and len(seen) == 3
     assert best.epoch_best == 0 and torch.equal(learn.model.weight, seen[0])
@@ -90,10 +91,25 @@ def test_a_budget_that_ends_while_the_error_still_falls_says_so():
     assert "while it was still improving: give it more minutes" in best.summary()
 
 
+def test_epochs_while_one_cycles_rate_rises_do_not_count_against_patience():
+    learn = small_learner()
+    best = BestEpoch(patience=2, to_beat=(0.0, 0.0))  # nothing improves; warmup: half of 12
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(12, 0.05, cbs=best)
+    assert best.stopped == "stuck" and len(best.epoch_seconds) == 6 + 2  # 6 near the peak, 2 more
+
+
+def test_patience_running_out_on_the_last_epoch_is_every_epoch_running():
+    learn = small_learner()
+    best = BestEpoch(patience=2, to_beat=(0.0, 0.0), warmup=0)
+    fit(learn, 2, 0.05, best)
+    assert best.stopped == "epochs" and len(best.epoch_seconds) == 2
+
+
 def test_weights_no_epoch_beats_are_kept_and_the_summary_says_so():
     learn = small_learner()
     start = learn.model.weight.detach().clone()
-    best = BestEpoch(patience=2, to_beat=(0.0, 0.0))  # what the head alone scored: unbeatable
+    best = BestEpoch(patience=2, to_beat=(0.0, 0.0), warmup=0)  # unbeatable, like a fine head
     seen = fit(learn, 10, 0.05, best)
     assert best.stopped == "stuck" and len(seen) == 2 and best.kept_earlier
     assert torch.equal(learn.model.weight, start) and not torch.equal(seen[-1], start)

@@ -33,7 +33,7 @@ class Plan:
     size: int | None = None  # pixels a side; None: chosen from the pictures
     bs: int = CPU_BS  # images per batch
     freeze_epochs: int | None = None  # epochs of the new head alone on the pictures; None: a
-    # cycle of max_epochs on features computed once, keeping the best (recipe.train_head)
+    # cycle of up to max_epochs on features computed once, keeping the best (recipe.train_head)
     epochs: int | None = None  # epochs of the whole network; None: what the budget affords
     max_epochs: int = 20  # ... but at most this many
     patience: int = 3  # epochs without a lower validation error rate before stopping
@@ -67,8 +67,8 @@ class Plan:
         head = (
             f"{count(self.freeze_epochs, 'epoch')} of the head alone"
             if self.freeze_epochs is not None
-            else f"the head alone for {count(self.max_epochs, 'epoch')} on the body's features, "
-            "computed once, keeping its best"
+            else f"the head alone for up to {count(self.max_epochs, 'epoch')} on the body's "
+            "features, computed once, keeping its best"
         )
         return (
             f"{size}, batches of {self.bs}; {head}, then the whole network {whole}; a budget "

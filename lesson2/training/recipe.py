@@ -1,9 +1,9 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
-best = fit_recipe(learn, plan)   # the head until it stops; unfreeze; slice(lr/100, lr/10)
-                                 # until it stops, keeping the best epoch (the head's, if none
-                                 # beats it); best.head: the head stage's own BestEpoch
+best = fit_recipe(learn, plan)   # the head on features computed once; unfreeze;
+                                 # slice(lr/100, lr/10) until it stops, keeping the best epoch
+                                 # (the head's, if none beats it); best.head: the head's own
 head = train_head(learn, plan, lr, deadline)  # the first stage alone, as notebook 02 does
 best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
 hi = top_from(find_lr(learn), lr)  # the same, shown: lr_find's valley within [lr/10, lr/2]
@@ -104,22 +104,23 @@ def train_head(learn, plan, lr=LR, deadline=None):
     With `plan.freeze_epochs` set, that many epochs of one cycle on the augmented pictures, as
     the lesson's `fit_one_cycle(4)` (returns None). With None (the default), on the frozen
     body's features of every picture, computed once (`precompute`: what fastai 0.7 called
-    `precompute=True`): an epoch is then a fraction of a second instead of a pass through the
-    body, so the head gets a whole cycle over `plan.max_epochs` (it is not stopped early: the
-    error rate often settles only as the rate comes down), ended sooner only at `HEAD_SHARE`
-    of the time left before `deadline` (default `plan.minutes` from now), and keeps its best
-    epoch's weights in `learn`'s own head: returns that `BestEpoch`. One epoch on the
-    pictures, fastai `fine_tune`'s default, is a dozen steps on a few hundred pictures: too few
-    for a head that starts from random weights; more cost as much as the whole network's
-    epochs would."""
+    `precompute=True`): an epoch then needs no pass through the body, so the head gets one cycle
+    over as many epochs as `HEAD_SHARE` of the time left before `deadline` (default
+    `plan.minutes` from now) affords, at most `plan.max_epochs` (timed on a few of its own steps,
+    as `affordable_epochs` plans the whole network), and keeps its best epoch's weights in
+    `learn`'s own head: returns that `BestEpoch`. It is not stopped early (the error rate often
+    settles only as the rate comes down). One epoch on the pictures, fastai `fine_tune`'s
+    default, is a dozen steps on a few hundred pictures: too few for a head that starts from
+    random weights; more cost as much as the whole network's epochs would."""
     if plan.freeze_epochs:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
         return None
     now = time.monotonic()
-    left = (deadline or now + 60 * plan.minutes) - now
-    best = BestEpoch(plan.max_epochs, now + HEAD_SHARE * left)  # patience: the whole cycle
+    end = now + HEAD_SHARE * ((deadline or now + 60 * plan.minutes) - now)
     head = head_on_features(learn, precompute(learn), plan.bs)
-    head.fit_one_cycle(plan.max_epochs, lr, cbs=best)
+    epochs = affordable_epochs(head, time_steps(head), end - time.monotonic(), plan.max_epochs)
+    best = BestEpoch(epochs, end)  # patience: the whole cycle
+    head.fit_one_cycle(epochs, lr, cbs=best)
     return best
 
 
@@ -144,6 +145,8 @@ def head_on_features(learn, feats, bs):
     head = Learner(
         dls,
         torch.nn.Sequential(*layers),
+        path=learn.path,  # lr_find's temporary weights go where the learner's own do
+        model_dir=learn.model_dir,
         loss_func=learn.loss_func,
         opt_func=learn.opt_func,
         wd=learn.wd,

@@ -138,12 +138,22 @@ def test_train_head_trains_the_learners_own_head_on_precomputed_features(small_s
         head = train_head(learn, plan, 2e-3, deadline=start + 600)
         error = float(learn.validate()[1])
     assert head.deadline - start == pytest.approx(HEAD_SHARE * 600, abs=5)
-    assert head.planned == 6 and 1 <= len(head.epoch_seconds) <= 6
+    assert head.planned == 6 and len(head.epoch_seconds) == 6  # a third of 10 minutes: all 6
+    assert not list(small_shapes.rglob("_tmp.pth"))  # lr_find's timing left nothing behind
     assert error == pytest.approx(head.error)  # the kept epoch's head is learn's own, in place
     assert error < 0.5  # three classes: far better than chance after a few epochs
     for before, after in zip(body, learn.model[0].parameters(), strict=True):
         assert torch.equal(before, after)  # the body stayed frozen
     assert head.summary().startswith(f"kept epoch {head.epoch_best + 1} of ")
+
+
+@pytest.mark.slow
+def test_train_head_plans_its_cycle_on_the_time_its_share_affords(small_shapes):
+    plan = plan_for(size=64, bs=16, max_epochs=1000, minutes=10)
+    learn = get_learner(get_dls(small_shapes, plan))
+    with learn.no_bar(), learn.no_logging():
+        head = train_head(learn, plan, 2e-3, deadline=time.monotonic() + 6)  # 2 s its share
+    assert 1 <= head.planned < 1000  # what 2 seconds afford, not max_epochs
 
 
 def test_a_head_without_fastais_pooling_is_refused_with_the_way_out(learn):

@@ -5,6 +5,7 @@
     v = pooled(body, xb, concat=True)           # (n, 2d): max and average, as fastai's head pools
     x, y = body_features(learn, learn.dls.valid)     # every batch of a DataLoader, no gradients
     feats = precompute(learn)   # {"train": (x, y), "valid": (x, y), "c": classes}, once
+    dls = feature_loaders(feats["train"], feats["valid"], bs=32)   # DataLoaders for a head
 
 The cleaner ranks suspects on these vectors, the recipe's head stage and the pitfalls train
 heads on them, and the exported model measures how far a picture lies from every class with
@@ -50,3 +51,18 @@ def precompute(learn, exclude=()):
     keep = torch.tensor([Path(f).resolve() not in exclude for f in dls.valid.items])
     train = body_features(learn, train_dl, concat=True)
     return {"train": train, "valid": (vx[keep], vy[keep]), "c": dls.c}
+
+
+def feature_loaders(train, valid, bs, device="cpu"):
+    """DataLoaders over (x, y) tensors of features, for training a head on them: batches of
+    `bs`, or the whole training set when it is smaller (a full batch even from a tiny one)."""
+    from fastai.vision.all import DataLoaders
+    from torch.utils.data import TensorDataset
+
+    return DataLoaders.from_dsets(
+        TensorDataset(*train),
+        TensorDataset(*valid),
+        bs=min(bs, len(train[1])),
+        device=device,
+        num_workers=0,
+    )

@@ -20,12 +20,12 @@ from fastai.vision.all import (
     Callback,
     CancelValidException,
     CrossEntropyLossFlat,
-    DataLoaders,
     Learner,
     create_head,
     set_seed,
 )
-from torch.utils.data import TensorDataset
+
+from lesson2.training.features import feature_loaders
 
 BS = 64  # a head learns fast: with small batches a single epoch would already be enough
 
@@ -123,13 +123,7 @@ def head_learner(feats, pitfall=None, bs=BS, seed=0):
     pitfall = pitfall or Pitfall(lr=1e-3, epochs=1)
     set_seed(seed)
     x, y = _subset(*feats["train"], pitfall.n_train, seed)
-    dls = DataLoaders.from_dsets(
-        TensorDataset(x, y),
-        TensorDataset(*feats["valid"]),
-        bs=min(bs, len(y)),  # a full batch even from a tiny training set
-        device="cpu",
-        num_workers=0,
-    )
+    dls = feature_loaders((x, y), feats["valid"], bs)
     head = create_head(x.shape[1], feats["c"], pool=False, ps=pitfall.ps)
     wd = {} if pitfall.wd is None else {"wd": pitfall.wd}
     return Learner(dls, head, loss_func=CrossEntropyLossFlat(), **wd)

@@ -23,7 +23,6 @@ import torch
 from fastai.vision.all import (
     AdaptiveConcatPool2d,
     Callback,
-    DataLoaders,
     Flatten,
     Learner,
     ProgressCallback,
@@ -33,10 +32,9 @@ from fastai.vision.all import (
     steep,
     valley,
 )
-from torch.utils.data import TensorDataset
 
 from lesson2.atomic import write_with
-from lesson2.training.features import precompute
+from lesson2.training.features import feature_loaders, precompute
 from lesson2.training.plan import LR, plan_for
 from lesson2.training.stopping import BestEpoch, last_scores
 from lesson2.words import count
@@ -135,13 +133,7 @@ def head_on_features(learn, feats, bs):
             "features cannot be computed ahead: set freeze_epochs (--freeze-epochs) to train the "
             "head on the pictures"
         )
-    dls = DataLoaders.from_dsets(
-        TensorDataset(*feats["train"]),
-        TensorDataset(*feats["valid"]),
-        bs=min(bs, len(feats["train"][1])),
-        device=learn.dls.device,
-        num_workers=0,
-    )
+    dls = feature_loaders(feats["train"], feats["valid"], bs, learn.dls.device)
     head = Learner(
         dls,
         torch.nn.Sequential(*layers),

@@ -2,15 +2,16 @@
 
     from lesson2.training.choices import choose
     plan, reasons = choose(path, plan)   # size, flip and turns filled in where the plan left None
-    print(*reasons, sep="\\n")           # 'size 96 px: the pictures are 8 px a side (median) ...'
+    print(*reasons, sep="\\n")           # 'size 128 px: the pictures are 8 px a side (median) ...'
 
 **Size.** A pretrained body works at the sizes it was trained near: EfficientNet-Lite0 halves a
-picture five times, so a 64 px picture leaves it a last activation map of 2 x 2 and 96 px one of
-3 x 3. Small pictures are scaled up to MIN_SIZE, 96: on the demo shapes (64 px pictures) the
-network fine-tuned at 96 px errs far less often than at 64 px, for less than twice the time an
-epoch (measured in benchmarks/RESULTS.md). Larger pictures
-are trained at their own size, rounded up to a multiple of 32, at most the device's size (128 on
-a CPU, 224 on a GPU).
+picture five times, so a 64 px picture leaves it a last activation map of 2 x 2, 96 px one of
+3 x 3 and 128 px one of 4 x 4. Small pictures are scaled up to MIN_SIZE, 128: on the demo shapes
+(64 px pictures) the network fine-tuned at 96 px errs far less often than at 64 px, and on small
+greyscale digits and arrows (8 and 32 px) a linear model or the head on the frozen body's
+features reads held-out pictures better at 128 px than at 96 px, by 2 to 12 points (measured in
+benchmarks/RESULTS.md). Larger pictures are trained at their own size, rounded up to a multiple
+of 32, at most the device's size (128 on a CPU, 224 on a GPU).
 
 **Mirror images, quarter turns and crops.** fastai flips every training picture left to right
 half of the time, which turns a b into a d and an arrow pointing left into one pointing right;
@@ -38,7 +39,7 @@ from lesson2.training.features import pooled
 from lesson2.training.models import LITE0_STATS, lite0
 from lesson2_app.pictures import read_rgb
 
-MIN_SIZE = 96  # pixels a side: smaller pictures are scaled up to this
+MIN_SIZE = 128  # pixels a side: smaller pictures are scaled up to this
 STEP = 32  # sizes are multiples of this (the body's total stride)
 SAMPLE = 300  # pictures the augmentation test looks at, at most
 FEATURE_SIZE = 128  # pixels a side the augmentation test's features see

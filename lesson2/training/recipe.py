@@ -1,7 +1,7 @@
 """The lesson's training recipe: the new head first, then the whole network, slower at the bottom.
 
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
-best = fit_recipe(learn, plan)   # the head on features computed once; unfreeze;
+best = fit_recipe(learn, plan)   # the head on features computed once, one cycle; unfreeze;
                                  # slice(lr/100, lr/10) until it stops, keeping the best epoch
                                  # (the head's, if none beats it); best.head: the head's own
 head = train_head(learn, plan, lr, deadline)  # the first stage alone, as notebook 02 does
@@ -36,7 +36,7 @@ from fastai.vision.all import (
 from lesson2.atomic import write_with
 from lesson2.training.features import feature_loaders, precompute
 from lesson2.training.plan import LR, plan_for
-from lesson2.training.stopping import BestEpoch, last_scores
+from lesson2.training.stopping import BestEpoch, LastEpoch, last_scores
 from lesson2.words import count
 
 UNFROZEN_DIV = 10  # the whole network's top rate is the head's divided by this, as in the lesson
@@ -104,22 +104,26 @@ def train_head(learn, plan, lr=LR, deadline=None):
     body's features of every picture, computed once (`precompute`: what fastai 0.7 called
     `precompute=True`): an epoch then needs no pass through the body, so the head gets one cycle
     over as many epochs as `HEAD_SHARE` of the time left before `deadline` (default
-    `plan.minutes` from now) affords, at most `plan.max_epochs` (timed on a few of its own steps,
-    as `affordable_epochs` plans the whole network), and keeps its best epoch's weights in
-    `learn`'s own head: returns that `BestEpoch`. It is not stopped early (the error rate often
-    settles only as the rate comes down). One epoch on the pictures, fastai `fine_tune`'s
-    default, is a dozen steps on a few hundred pictures: too few for a head that starts from
-    random weights; more cost as much as the whole network's epochs would."""
+    `plan.minutes` from now) once the features are computed affords, at most `plan.head_epochs`
+    (timed on a few of its own steps, as `affordable_epochs` plans the whole network), and keeps
+    the weights the cycle ends with in `learn`'s own head: returns that `LastEpoch`. It is
+    neither stopped early nor cut back to its best-scored epoch: the error rate often settles
+    only as the rate comes down, and on a few hundred validation pictures the best-scored of
+    many epochs is partly luck (the last read held-out pictures better, measured). One epoch on
+    the pictures, fastai `fine_tune`'s default, is a dozen steps on a few hundred pictures: too
+    few for a head that starts from random weights; more cost as much as the whole network's
+    epochs would."""
     if plan.freeze_epochs:
         learn.fit_one_cycle(plan.freeze_epochs, lr)
         return None
-    now = time.monotonic()
-    end = now + HEAD_SHARE * ((deadline or now + 60 * plan.minutes) - now)
+    deadline = deadline or time.monotonic() + 60 * plan.minutes
     head = head_on_features(learn, precompute(learn), plan.bs)
-    epochs = affordable_epochs(head, time_steps(head), end - time.monotonic(), plan.max_epochs)
-    best = BestEpoch(epochs, end)  # patience: the whole cycle
-    head.fit_one_cycle(epochs, lr, cbs=best)
-    return best
+    now = time.monotonic()  # the features are paid for: the share is of the time left after
+    end = now + HEAD_SHARE * (deadline - now)
+    epochs = affordable_epochs(head, time_steps(head), end - time.monotonic(), plan.head_epochs)
+    last = LastEpoch(end)
+    head.fit_one_cycle(epochs, lr, cbs=last)
+    return last
 
 
 def head_on_features(learn, feats, bs):
@@ -205,7 +209,7 @@ def unfrozen_top(learn, lr):
 
 def top_from(found, lr):
     """The unfrozen slice's top from `found` (lr_find's suggestions after `unfreeze`): its
-    `valley`, where the loss falls fastest, kept between the lesson's `lr / 10` and fastai
+    `valley` (fastai's default pick), kept between the lesson's `lr / 10` and fastai
     `fine_tune`'s `lr / 2`, since one short curve is noisy."""
     return min(max(found.valley, lr / UNFROZEN_DIV), lr / FINE_TUNE_DIV)
 

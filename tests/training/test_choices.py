@@ -18,7 +18,7 @@ def pictures(folder, side, n=6):
 
 @pytest.mark.parametrize(
     ("side", "largest", "size"),
-    [(8, 128, MIN_SIZE), (70, 128, 96), (100, 128, 128), (500, 224, 224)],
+    [(8, 128, MIN_SIZE), (70, 224, MIN_SIZE), (150, 224, 160), (500, 224, 224), (70, 96, 96)],
 )
 def test_the_size_follows_the_pictures_within_what_the_body_works_at(tmp_path, side, largest, size):
     files = pictures(tmp_path / "a", side)

@@ -129,7 +129,7 @@ def test_fit_recipe_keeps_the_head_when_the_whole_network_does_worse(small_shape
 
 @pytest.mark.slow
 def test_train_head_trains_the_learners_own_head_on_precomputed_features(small_shapes):
-    plan = plan_for(size=64, bs=16, max_epochs=6, minutes=10)  # freeze_epochs None: the default
+    plan = plan_for(size=64, bs=16, head_epochs=12, minutes=10)  # freeze_epochs None: default
     set_seed(7, reproducible=True)
     learn = get_learner(get_dls(small_shapes, plan))
     body = [p.detach().clone() for p in learn.model[0].parameters()]
@@ -138,22 +138,24 @@ def test_train_head_trains_the_learners_own_head_on_precomputed_features(small_s
         head = train_head(learn, plan, 2e-3, deadline=start + 600)
         error = float(learn.validate()[1])
     assert head.deadline - start == pytest.approx(HEAD_SHARE * 600, abs=5)
-    assert head.planned == 6 and len(head.epoch_seconds) == 6  # a third of 10 minutes: all 6
+    assert head.planned == 12 and len(head.epoch_seconds) == 12  # a third of 10 minutes: all
     assert not list(small_shapes.rglob("_tmp.pth"))  # lr_find's timing left nothing behind
     assert error == pytest.approx(head.error)  # the kept epoch's head is learn's own, in place
     assert error < 0.5  # three classes: far better than chance after a few epochs
     for before, after in zip(body, learn.model[0].parameters(), strict=True):
         assert torch.equal(before, after)  # the body stayed frozen
-    assert head.summary().startswith(f"kept epoch {head.epoch_best + 1} of ")
+    assert head.epoch_best == 11  # the cycle's last epoch, not the best-scored one
+    said = f"kept its last epoch, 12 (error rate {error:.1%}); every planned epoch ran"
+    assert head.summary() == said
 
 
 @pytest.mark.slow
 def test_train_head_plans_its_cycle_on_the_time_its_share_affords(small_shapes):
-    plan = plan_for(size=64, bs=16, max_epochs=1000, minutes=10)
+    plan = plan_for(size=64, bs=16, head_epochs=1000, minutes=10)
     learn = get_learner(get_dls(small_shapes, plan))
     with learn.no_bar(), learn.no_logging():
         head = train_head(learn, plan, 2e-3, deadline=time.monotonic() + 6)  # 2 s its share
-    assert 1 <= head.planned < 1000  # what 2 seconds afford, not max_epochs
+    assert 1 <= head.planned < 1000  # what 2 seconds afford, not head_epochs
 
 
 def test_a_head_without_fastais_pooling_is_refused_with_the_way_out(learn):
@@ -164,14 +166,15 @@ def test_a_head_without_fastais_pooling_is_refused_with_the_way_out(learn):
 
 @pytest.mark.slow
 def test_fit_recipe_hands_the_head_stages_best_to_the_whole_network(small_shapes):
-    plan = plan_for(size=64, bs=16, max_epochs=2, patience=2, minutes=10)
+    plan = plan_for(size=64, bs=16, max_epochs=2, head_epochs=3, patience=2, minutes=10)
     set_seed(7, reproducible=True)
     learn = get_learner(get_dls(small_shapes, plan))
     said = []
     with learn.no_bar(), learn.no_logging():
         best = fit_recipe(learn, plan, 2e-3, log=said.append)
-    assert best.head is not None and best.head.planned == 2  # max_epochs, on features
-    assert best.to_beat == best.head.best_key  # the whole network must beat the head's best
+    assert best.head is not None and best.head.planned == 3  # head_epochs, on features
+    assert best.head.epoch_best == 2  # the cycle's last epoch is kept, not its best-scored
+    assert best.to_beat == best.head.best_key  # the whole network must beat what the head kept
     assert said[0] == f"the head alone: {best.head.summary()}"
     assert said[1].startswith("the whole network at slice(2.0e-05, 2.0e-04)")
 

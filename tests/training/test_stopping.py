@@ -7,7 +7,7 @@ import torch
 from fastai.vision.all import DataLoaders, Learner, error_rate
 from torch.utils.data import TensorDataset
 
-from lesson2.training.stopping import BestEpoch
+from lesson2.training.stopping import BestEpoch, LastEpoch
 
 
 def small_learner(seed=0):
@@ -137,3 +137,25 @@ def test_a_run_whose_last_planned_epoch_was_its_best_says_more_may_help():
         "every planned epoch ran, the last one the best: more epochs or minutes may lower it "
         "further"
     )
+
+
+def test_one_cycles_last_epoch_is_kept_whatever_scored_best():
+    learn = small_learner()
+    last = LastEpoch()
+    seen = fit(learn, 8, 0.05, last)
+    errors = [row[2] for row in learn.recorder.values]
+    assert torch.equal(learn.model.weight, seen[-1])  # the weights the fit ended with
+    assert last.epoch_best == 7 and last.error == pytest.approx(errors[-1])
+    assert last.best_key == (pytest.approx(errors[-1]), pytest.approx(learn.recorder.values[-1][1]))
+    said = f"kept its last epoch, 8 (error rate {errors[-1]:.1%}); every planned epoch ran"
+    assert last.summary() == said
+
+
+def test_a_cycle_cut_by_the_budget_keeps_where_it_stopped_and_says_so():
+    learn = small_learner()
+    last = LastEpoch(deadline=time.monotonic())  # already out of time
+    seen = fit(learn, 10, 0.05, last)
+    assert len(seen) == 1 and last.stopped == "budget" and last.epoch_best == 0
+    assert torch.equal(learn.model.weight, seen[0])
+    assert last.summary().startswith("kept its last epoch, 1 of 10 planned (error rate ")
+    assert last.summary().endswith("the time budget ran out before its rate came down")

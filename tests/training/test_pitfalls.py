@@ -1,5 +1,7 @@
 """lesson2.training.pitfalls: the ways training goes wrong, on real features."""
 
+from dataclasses import replace
+
 import matplotlib
 import pytest
 
@@ -64,7 +66,10 @@ def test_findings_say_each_pitfall_with_its_numbers(demo_histories):
 
 @pytest.mark.slow
 def test_claims_can_fail(demo_histories):
-    swapped = {**demo_histories, "about right": demo_histories["too many epochs"]}
+    right = demo_histories["about right"]
+    lowest = min(right.valid_error)
+    climbed = replace(right, valid_error=[*right.valid_error[:-1], lowest + 0.06])  # overfitted
+    swapped = {**demo_histories, "about right": climbed}
     assert not claims(swapped)["about right: valid error rate ends within 5 points of its lowest"]
     swapped = {**demo_histories, "too few epochs": demo_histories["about right"]}
     assert not claims(swapped)["too few epochs: train loss ends 2x above about right, like too low"]

@@ -68,7 +68,18 @@ class BestEpoch(Callback):
 
     def after_epoch(self):
         self.epoch_seconds.append(time.monotonic() - self.epoch_start)
-        key = last_scores(self.recorder, self.monitor)
+        self._judge(last_scores(self.recorder, self.monitor))
+        late = (
+            self.deadline is not None and time.monotonic() + max(self.epoch_seconds) > self.deadline
+        )
+        if late and self.epoch + 1 < self.n_epoch:
+            self.stopped = "budget"
+            raise CancelFitException()
+        self._show_time_left()
+
+    def _judge(self, key):
+        """Keeps this epoch's weights if `key` (its scores) is the best so far; stops the fit
+        once `patience` epochs after the warmup brought no better one."""
         if self.best_key is None or key < self.best_key:
             self.best_key, self.epoch_best, self.waited = key, self.epoch, 0
             self.state = copy.deepcopy(self.learn.model.state_dict())
@@ -77,13 +88,6 @@ class BestEpoch(Callback):
         if self.waited >= self.patience and self.epoch + 1 < self.n_epoch:
             self.stopped = "stuck"
             raise CancelFitException()
-        late = (
-            self.deadline is not None and time.monotonic() + max(self.epoch_seconds) > self.deadline
-        )
-        if late and self.epoch + 1 < self.n_epoch:
-            self.stopped = "budget"
-            raise CancelFitException()
-        self._show_time_left()
 
     def _show_time_left(self):
         """The budget left, beside the progress bar's epochs (its own estimate assumes every
@@ -153,16 +157,10 @@ class LastEpoch(BestEpoch):
     def __init__(self, deadline=None, monitor="error_rate"):
         super().__init__(patience=None, deadline=deadline, monitor=monitor, warmup=0)
 
-    def after_epoch(self):
-        self.epoch_seconds.append(time.monotonic() - self.epoch_start)
-        self.best_key, self.epoch_best = last_scores(self.recorder, self.monitor), self.epoch
-        late = (
-            self.deadline is not None and time.monotonic() + max(self.epoch_seconds) > self.deadline
-        )
-        if late and self.epoch + 1 < self.n_epoch:
-            self.stopped = "budget"
-            raise CancelFitException()
-        self._show_time_left()
+    def _judge(self, key):
+        """Every epoch is the one kept, the last by the time the fit ends: its scores, and the
+        weights the model already holds (nothing to copy or put back)."""
+        self.best_key, self.epoch_best = key, self.epoch
 
     def summary(self):
         """One line: how many epochs ran, the error rate kept, and why it stopped."""

@@ -3,6 +3,7 @@
 lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, within a time budget
 lesson2 train ~/bears --minutes 10      # a larger time budget
 lesson2 train ~/bears --arch resnet34 --freeze-epochs 4 --epochs 2 --size 224   # the lesson's
+lesson2 train ~/bears --lr-find        # the whole network's top rate from lr_find, as notebook 02
 lesson2 train                           # builds the offline demo dataset first
 
 The pictures decide what is not given: the image size, and whether mirror images (and quarter
@@ -48,6 +49,12 @@ def add(sub):
         help="mirror images in training (default: decided from the pictures)",
     )
     p.add_argument("--lr", type=float, default=LR, help=f"base learning rate (default {LR})")
+    p.add_argument(
+        "--lr-find",
+        action="store_true",
+        help="read the whole network's top rate from lr_find after unfreeze (default: fastai "
+        "fine_tune's lr / 2)",
+    )
     p.add_argument("--size", type=int, help="image size in pixels (default: from the pictures)")
     p.add_argument("--bs", type=int, help="batch size (default: 32 CPU, 64 GPU)")
     p.add_argument("--valid-pct", type=float, default=VALID_PCT, help="share kept for validation")
@@ -71,6 +78,7 @@ def run(
     minutes=None,
     flip=None,
     lr=LR,
+    lr_find=False,
     size=None,
     bs=None,
     valid_pct=VALID_PCT,
@@ -102,7 +110,13 @@ def run(
     out = out or data_dir() / "models" / f"{Path(data).resolve().name}.pkl"
     try:
         done = train(
-            data, plan, arch=arch or DEFAULT_ARCH, pretrained=not no_pretrained, lr=lr, out=out
+            data,
+            plan,
+            arch=arch or DEFAULT_ARCH,
+            pretrained=not no_pretrained,
+            lr=lr,
+            hi="lr_find" if lr_find else None,
+            out=out,
         )
     except (WeightsNotFound, FileNotFoundError, ValueError) as err:
         return _fail(str(err))

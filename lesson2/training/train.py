@@ -7,8 +7,9 @@
 It checks the pictures, lets them decide what the plan leaves open (size, flips: see
 `lesson2.training.choices`), runs the lesson's steps (DataLoaders, a pretrained learner, the
 head on features computed once, then the whole network in one cycle over the epochs the budget
-left affords, stopping sooner if the error rate stops improving, its top rate read from
-lr_find after unfreeze), writes both exports (the fastai learner and the ONNX file the web
+left affords, stopping sooner if the error rate stops improving, its top rate fastai
+`fine_tune`'s `lr / 2`, or read from lr_find after unfreeze with `hi="lr_find"`), writes both
+exports (the fastai learner and the ONNX file the web
 app serves), and scores a linear model on the frozen
 body's features beside it (`lesson2.training.baseline`). Progress goes to `log`.
 """
@@ -29,7 +30,7 @@ from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
 from lesson2.training.models import DEFAULT_ARCH
 from lesson2.training.plan import LR, describe_device, max_size, pick_device, plan_for
-from lesson2.training.recipe import fit_recipe
+from lesson2.training.recipe import FINE_TUNE_DIV, fit_recipe
 
 
 @dataclass
@@ -73,10 +74,16 @@ def advice(error, baseline):
     )
 
 
-def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, log=print):
+def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, hi=None, out, log=print):
     """Fine-tune `arch` on the folder `path` as `plan` says, export it to `out` (.pkl) and beside
     it (.onnx); returns what was made. Problems with the data or the arch are raised before
-    training starts."""
+    training starts.
+
+    `hi`: the whole network's top rate (`fit_recipe`'s), by default fastai `fine_tune`'s
+    `lr / 2`; "lr_find" reads it from lr_find after unfreeze, as notebook 02 does. Measured on
+    the tuned datasets (benchmarks/RESULTS.md), lr_find's pick after a trained head sat at its
+    floor, the lesson's `lr / 10`, which moves the body too little in the few epochs a CPU
+    budget allows, and its own steps cost a CPU about two epochs of a few hundred pictures."""
     path = Path(path).expanduser()
     device = pick_device()
     plan = plan or plan_for(device)
@@ -93,9 +100,15 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, out, lo
     log(f"plan: {arch} at {plan.describe()}")
     if not pretrained:
         log("from random weights: the whole network trains from the start, no head-only stage")
+    top = lr / FINE_TUNE_DIV
+    if hi is None and pretrained:
+        log(
+            f"the whole network's top rate: fastai fine_tune's lr / 2 = {top:.1e} "
+            "(--lr-find reads it from lr_find after unfreeze instead)"
+        )
     start, seen = time.perf_counter(), ImagesSeen()
     with learn.added_cbs(seen):
-        best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi="lr_find", log=log)
+        best = fit_recipe(learn, plan, lr, pretrained=pretrained, hi=hi or top, log=log)
     seconds = time.perf_counter() - start
     planned = f"the {plan.epochs} planned epochs" if plan.epochs != 1 else "the one planned epoch"
     stopping = best.summary() if best else f"ran {planned}"

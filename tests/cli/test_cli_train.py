@@ -36,10 +36,15 @@ def test_train_exports_a_model_and_summarizes(tmp_path):
         64,
         "--bs",
         8,
+        "--lr-find",
         "--out",
         out,
     )
     assert done.returncode == 0, done.stderr
+    # --lr-find: the top comes from lr_find after unfreeze, kept within [lr / 10, lr / 2]
+    assert "fine_tune's lr / 2" not in done.stdout
+    top = float(done.stdout.split("the whole network at slice(")[1].split(",")[1].split(")")[0])
+    assert 2e-4 <= top <= 1e-3
     assert "device: cpu" in done.stdout
     assert "29 train, 7 valid images of ['circle', 'square', 'triangle']" in done.stdout
     assert "error rate" in done.stdout

@@ -24,6 +24,9 @@ def test_train_exports_the_learner_and_the_apps_file(tmp_path):
     assert done.images_seen == 2 * len(done.learn.dls.train) * plan.bs
     assert said[0].startswith("device: cpu")
     assert any("then the whole network 1 epoch;" in line for line in said)
+    # the whole network's top: fine_tune's lr / 2 unless asked to read it from lr_find
+    assert "the whole network's top rate: fastai fine_tune's lr / 2 = 1.0e-03" in " ".join(said)
+    assert any(line.startswith("the whole network at slice(1.0e-04, 1.0e-03)") for line in said)
     assert done.stopping == "ran the one planned epoch"
     assert 0 <= done.baseline_error <= 1
 

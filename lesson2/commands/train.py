@@ -2,7 +2,7 @@
 
 lesson2 train ~/.lesson2/shapes         # offline: EfficientNet-Lite0, within a time budget
 lesson2 train ~/bears --minutes 10      # a larger time budget
-lesson2 train ~/bears --arch resnet34 --freeze-epochs 4 --epochs 2 --size 224   # the lesson's
+lesson2 train ~/bears --arch resnet34 --freeze-epochs 4 --epochs 2 --size 224 --lr-find  # lesson
 lesson2 train ~/bears --lr-find        # the whole network's top rate from lr_find, as notebook 02
 lesson2 train                           # builds the offline demo dataset first
 

@@ -101,10 +101,10 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, hi=None
     if not pretrained:
         log("from random weights: the whole network trains from the start, no head-only stage")
     top = lr / FINE_TUNE_DIV
-    if hi is None and pretrained:
+    if hi is None:
         log(
             f"the whole network's top rate: fastai fine_tune's lr / 2 = {top:.1e} "
-            "(--lr-find reads it from lr_find after unfreeze instead)"
+            '(--lr-find, or hi="lr_find", reads it from lr_find after unfreeze instead)'
         )
     start, seen = time.perf_counter(), ImagesSeen()
     with learn.added_cbs(seen):

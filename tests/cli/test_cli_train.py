@@ -36,15 +36,13 @@ def test_train_exports_a_model_and_summarizes(tmp_path):
         64,
         "--bs",
         8,
-        "--lr-find",
         "--out",
         out,
     )
     assert done.returncode == 0, done.stderr
-    # --lr-find: the top comes from lr_find after unfreeze, kept within [lr / 10, lr / 2]
-    assert "fine_tune's lr / 2" not in done.stdout
-    top = float(done.stdout.split("the whole network at slice(")[1].split(",")[1].split(")")[0])
-    assert 2e-4 <= top <= 1e-3
+    # by default the whole network's top is fine_tune's lr / 2, no lr_find after unfreeze
+    assert "the whole network's top rate: fastai fine_tune's lr / 2 = 1.0e-03" in done.stdout
+    assert "the whole network at slice(1.0e-04, 1.0e-03)" in done.stdout
     assert "device: cpu" in done.stdout
     assert "29 train, 7 valid images of ['circle', 'square', 'triangle']" in done.stdout
     assert "error rate" in done.stdout
@@ -53,7 +51,7 @@ def test_train_exports_a_model_and_summarizes(tmp_path):
 
 
 def test_train_explains_a_missing_folder(tmp_path):
-    done = lesson2("train", tmp_path / "nowhere", "--size", 64)
+    done = lesson2("train", tmp_path / "nowhere", "--size", 64, "--lr-find")
     assert done.returncode == 2
     assert "no dataset folder at" in done.stderr
     assert "Traceback" not in done.stderr

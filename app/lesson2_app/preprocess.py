@@ -7,7 +7,8 @@ fastai resizes for validation with Pillow, so doing the same Pillow calls in the
 the very same pixels. The methods are fastai's: `crop` (centre crop to the target's shape, then
 resize), `squish` (resize the whole picture), `pad` (pad to the target's shape, then resize), and
 `random_resized_crop`, whose validation behaviour is: squish to the size plus a margin
-(`val_xtra`), then cut out the centre.
+(`val_xtra`), then cut out the centre (lesson2 trains with `val_xtra=0`: no margin, the whole
+picture).
 """
 
 import math

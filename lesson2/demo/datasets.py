@@ -14,6 +14,8 @@ or a copy of a training one:
     letters   b, d, p and q drawn in Pillow's own font, 28x28: a mirror turns b into d
     arrows    arrows pointing left, right, up or down in colour, 48x48: a mirror turns left into
               right
+    photos    32x32 crops of four other scikit-image photos (coins, a clock, coffee, a rocket) in
+              grey, test crops drawn apart as the textures' are
 """
 
 import math
@@ -39,6 +41,7 @@ DATASETS = {
     "textures": Spec("_textures", "32x32 greyscale photo crops, 4 classes: no objects at all"),
     "letters": Spec("_letters", "28x28 greyscale b, d, p, q: mirror images change the class"),
     "arrows": Spec("_arrows", "48x48 colour arrows, 4 directions: mirror images change the class"),
+    "photos": Spec("_photos", "32x32 grey crops of four photos, 4 classes: test from elsewhere"),
 }
 
 
@@ -68,16 +71,28 @@ def _digits(rng, n_test):
 
 
 TEXTURES = ("brick", "grass", "gravel", "moon")
+PHOTOS = ("coins", "clock", "coffee", "rocket")
 CROP = 32
 
 
 def _textures(rng, n_test, n_train=150):
-    """Training crops from the left three quarters of each photo, test crops from the right."""
+    return _crops(rng, TEXTURES, n_test, n_train)
+
+
+def _photos(rng, n_test, n_train=150):
+    return _crops(rng, PHOTOS, n_test, n_train)
+
+
+def _crops(rng, names, n_test, n_train):
+    """Grey crops of scikit-image's photos `names`: training crops from the left three quarters
+    of each photo, test crops from the right."""
     import skimage.data
 
     pictures = {}
-    for label in TEXTURES:
+    for label in names:
         photo = getattr(skimage.data, label)()
+        if photo.ndim == 3:  # a colour photo: its grey levels, as the textures have
+            photo = np.asarray(Image.fromarray(photo).convert("L"))
         h, w = photo.shape
         cut = w * 3 // 4
         for split, n, (lo, hi) in (

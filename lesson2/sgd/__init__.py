@@ -7,6 +7,7 @@
 
 line           the lesson's line, its loss, gradient descent and minibatch SGD
 line_plots     the line and the loss surface, step by step
+animation      matplotlib's notebook player, working offline
 fitting        polynomials of every degree: underfitting, a good fit, overfitting, weight decay
 fitting_plots  their fits and curves
 """

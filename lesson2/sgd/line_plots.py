@@ -1,12 +1,11 @@
 """Pictures of SGD at work: the line moving onto the points, the path across the loss surface.
 
-    from matplotlib import rc
     from lesson2.sgd.line import line_data, fit
     from lesson2.sgd import line_plots as sgd_plots
-    rc("animation", html="jshtml")             # animations play in the notebook, no ffmpeg needed
     x, y = line_data()
     history = fit(x, y, lr=0.1, steps=100)
-    sgd_plots.animate_fit(x, y, history)        # the lesson's animation, with the loss beside it
+    sgd_plots.animate_fit(x, y, history)        # the lesson's animation, with the loss beside it:
+                                                # a notebook plays it (no ffmpeg, no network)
     sgd_plots.animate_path(x, y, history)       # the same run as a walk down the loss contours
     sgd_plots.plot_fit_steps(x, y, history)     # a few frames as stills, for pages without JS
     sgd_plots.plot_runs(x, y, {"too low": fit(x, y, lr=0.01), "good": history})
@@ -27,6 +26,7 @@ from matplotlib.animation import FuncAnimation
 from PIL import Image
 
 from lesson2.atomic import atomic_open
+from lesson2.sgd.animation import NotebookAnimation
 from lesson2.sgd.line import fit, least_squares, losses
 
 WINDOW = ((-2.0, 5.0), (-0.5, 4.0))  # (slope, intercept) ranges of the loss-surface pictures
@@ -95,10 +95,13 @@ def _fit_figure(x, y, history):
 
 
 def animate_fit(x, y, history, frames=10, interval=300):
-    """The lesson's animation of a run: the line moves onto the points, the loss falls."""
+    """The lesson's animation of a run: the line moves onto the points, the loss falls. An
+    `NotebookAnimation`: a notebook plays it, offline too."""
     fig, draw = _fit_figure(x, y, history)
     plt.close(fig)  # show it once, as the animation, not also as a still picture
-    return FuncAnimation(fig, draw, frames=frame_steps(history, frames), interval=interval)
+    steps = frame_steps(history, frames)
+    animation = FuncAnimation(fig, draw, frames=steps, interval=interval)
+    return NotebookAnimation(animation, "the line fitting the points", len(steps))
 
 
 def animate_path(x, y, history, frames=10, interval=300):
@@ -113,7 +116,9 @@ def animate_path(x, y, history, frames=10, interval=300):
         ax.set_title(f"step {step}, loss {history.loss[step]:.3f}", fontsize=10)
         return (path,)
 
-    return FuncAnimation(fig, draw, frames=frame_steps(history, frames), interval=interval)
+    steps = frame_steps(history, frames)
+    animation = FuncAnimation(fig, draw, frames=steps, interval=interval)
+    return NotebookAnimation(animation, "the walk down the loss surface", len(steps))
 
 
 def plot_fit_steps(x, y, history, frames=4):

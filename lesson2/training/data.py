@@ -7,10 +7,12 @@
 
 Pictures are listed by `lesson2.dataset.folders` (as the cleaner and the gallery list them), the
 split is fastai's `RandomSplitter` with the plan's `valid_pct` and `seed`, and every picture is
-turned the way its EXIF tag says, as the web app's decoder does when it serves it. The plan's
-`flip` and `turns` say which of fastai's augmentations run; what it leaves as None falls back on
-fastai's defaults here (mirror images, no quarter turns) and on the pictures' median size:
-`lesson2.training.choices.choose` decides them from the pictures instead, and says why.
+turned the way its EXIF tag says, as the web app's decoder does when it serves it. Training
+sees random crops of each picture; validation, like the exported model, the whole picture.
+The plan's `flip` and `turns` say which of fastai's augmentations run; what it leaves as None
+falls back on fastai's defaults here (mirror images, no quarter turns) and on the pictures'
+median size: `lesson2.training.choices.choose` decides them from the pictures instead, and says
+why.
 """
 
 import dataclasses
@@ -36,6 +38,10 @@ from lesson2.training.plan import loader_workers, max_size, pick_device, plan_fo
 from lesson2_app.pictures import upright
 
 MIN_SCALE = 0.5  # RandomResizedCrop keeps at least half of each picture, as in fastbook
+VAL_XTRA = 0.0  # validation (and so the app) sees each whole picture, squished to the size:
+# fastai's default, 0.14, squishes it to the size plus 14%, rounded up to a multiple of 8 px
+# (152 for 128), and cuts that margin away, 29% of the area at 128 px; on small crops of photos
+# the head read held-out pictures 5 points worse for it (benchmarks/RESULTS.md)
 
 
 class Upright(Transform):
@@ -86,7 +92,10 @@ def get_dls(path, plan=None, *, valid_files=None, num_workers=None, device=None)
         get_items=image_files,
         splitter=FuncSplitter(lambda f: Path(f).resolve() in valid),
         get_y=parent_label,
-        item_tfms=[Upright(), RandomResizedCrop(plan.size, min_scale=plan.min_scale)],
+        item_tfms=[
+            Upright(),
+            RandomResizedCrop(plan.size, min_scale=plan.min_scale, val_xtra=VAL_XTRA),
+        ],
         batch_tfms=aug_transforms(do_flip=plan.flip, flip_vert=plan.turns),
     )
     workers = loader_workers(device) if num_workers is None else num_workers

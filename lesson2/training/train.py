@@ -76,15 +76,21 @@ def advice(error, baseline):
 
 def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, hi=None, out, log=print):
     """Fine-tune `arch` on the folder `path` as `plan` says, export it to `out` (.pkl) and beside
-    it (.onnx); returns what was made. Problems with the data or the arch are raised before
-    training starts.
+    it (.onnx); returns what was made. Problems with the data, the arch or `out` are raised
+    before training starts.
 
     `hi`: the whole network's top rate (`fit_recipe`'s), by default fastai `fine_tune`'s
     `lr / 2`; "lr_find" reads it from lr_find after unfreeze, as notebook 02 does. Measured on
     the tuned datasets (benchmarks/RESULTS.md), lr_find's pick after a trained head sat at its
     floor, the lesson's `lr / 10`, which moves the body too little in the few epochs a CPU
     budget allows, and its own steps cost a CPU about two epochs of a few hundred pictures."""
-    path = Path(path).expanduser()
+    path, out = Path(path).expanduser(), Path(out).expanduser()
+    if out.suffix != ".pkl":  # checked now, not after minutes of training
+        better = out.with_suffix(".pkl") if out.suffix else out.with_name(out.name + ".pkl")
+        raise ValueError(
+            f"the exported model's file name must end in .pkl (the app's .onnx is written "
+            f"beside it), not {out.name!r}: name it {better}, say"
+        )
     device = pick_device()
     plan = plan or plan_for(device)
     if not pretrained:

@@ -22,6 +22,7 @@ def fastai_valid(tfm, img):
     "tfm",
     [
         RandomResizedCrop(64, min_scale=0.5),
+        RandomResizedCrop(64, min_scale=0.5, val_xtra=0),  # lesson2's: the whole picture
         RandomResizedCrop((48, 80)),
         Resize(64),  # crop
         Resize(64, method=ResizeMethod.Squish),
@@ -30,7 +31,17 @@ def fastai_valid(tfm, img):
         Resize(64, method=ResizeMethod.Pad, pad_mode="border"),
         Resize(64, resamples=(Image.Resampling.BICUBIC, Image.Resampling.NEAREST)),
     ],
-    ids=["rrc", "rrc-rect", "crop", "squish", "pad-zeros", "pad-reflect", "pad-border", "bicubic"],
+    ids=[
+        "rrc",
+        "rrc-whole",
+        "rrc-rect",
+        "crop",
+        "squish",
+        "pad-zeros",
+        "pad-reflect",
+        "pad-border",
+        "bicubic",
+    ],
 )
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_recipe_gives_fastais_pixels(tfm, size):

@@ -57,6 +57,15 @@ def test_train_explains_a_missing_folder(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_train_wants_a_pkl_name_before_it_trains(tmp_path):
+    draw_dataset(tmp_path / "shapes", n_per_class=4, size=32)
+    done = lesson2("train", tmp_path / "shapes", "--out", tmp_path / "model")
+    assert done.returncode == 2
+    assert "must end in .pkl" in done.stderr and f"name it {tmp_path / 'model.pkl'}" in done.stderr
+    assert "device:" not in done.stdout  # nothing was decided or trained first
+    assert "Traceback" not in done.stderr
+
+
 def test_train_explains_missing_resnet34_weights(tmp_path):
     import os
 

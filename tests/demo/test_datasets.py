@@ -27,12 +27,13 @@ def test_the_same_seed_draws_the_same_pictures_and_a_second_call_keeps_them(tmp_
     assert first.stat().st_mtime_ns == stamp
 
 
-def test_texture_test_crops_never_overlap_training_crops(tmp_path):
-    train, test = make_dataset("textures", tmp_path, n_test=10)
+@pytest.mark.parametrize("name", ["textures", "photos"])
+def test_photo_test_crops_never_overlap_training_crops(tmp_path, name):
+    train, test = make_dataset(name, tmp_path, n_test=10)
     seen = {np.asarray(Image.open(f)).tobytes() for f in image_files(train)}
     assert not any(np.asarray(Image.open(f)).tobytes() in seen for f in image_files(test))
 
 
 def test_an_unknown_name_lists_the_choices(tmp_path):
-    with pytest.raises(ValueError, match="choose one of digits, textures, letters, arrows"):
+    with pytest.raises(ValueError, match="choose one of digits, textures, letters, arrows, photos"):
         make_dataset("faces", tmp_path)

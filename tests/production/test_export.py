@@ -34,6 +34,7 @@ def test_the_file_carries_what_the_app_needs_compactly(tiny_onnx, tiny_model_pat
     meta = json.loads(next(p.value for p in proto.metadata_props if p.key == "lesson2"))
     assert meta["labels"] == ["circle", "square", "triangle"]
     assert meta["preprocess"]["method"] == "random_resized_crop"
+    assert meta["preprocess"]["val_xtra"] == 0  # the app sees whole pictures, as validation did
     assert meta["preprocess"]["interpolation"] == "bilinear"
     assert meta["ood"]["threshold"] > 0 and meta["ood"]["valid_flagged"] <= 0.05
     stats = [t for t in proto.graph.initializer if t.name in ("whiten", "means")]

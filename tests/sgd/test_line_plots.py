@@ -42,10 +42,12 @@ def test_animations_stay_small_enough_for_a_notebook(data):
     history = fit(x, y, steps=100)
     for animate in (line_plots.animate_fit, line_plots.animate_path):
         animation = animate(x, y, history)
-        assert isinstance(animation, FuncAnimation)
-        html = animation.to_jshtml()
+        assert isinstance(animation.animation, FuncAnimation)
+        html = animation._repr_html_()
         assert html.count("data:image/png;base64") == 10  # 10 frames: first, last and between
         assert len(html) < 300_000  # bytes saved in the notebook, per animation
+        assert "://" not in html and 'class="fa' not in html  # nothing fetched: offline
+        assert repr(animation).endswith(": 10 frames>") and "0x" not in repr(animation)
 
 
 @pytest.mark.parametrize(("steps", "frames"), [(100, 10), (100, 4), (60, 12), (5, 10), (1, 3)])

@@ -3,6 +3,7 @@
 import pytest
 import torch
 from fastai.vision.all import PILImage, Pipeline
+from PIL import Image
 
 from lesson2.demo.shapes import CLASSES, draw_dataset
 from lesson2.training.data import get_dls, split_files, valid_names
@@ -89,3 +90,19 @@ def test_training_and_cleaning_see_the_same_pictures(tmp_path):
     trained = {p.relative_to(tmp_path).as_posix() for p in dls.train.items + dls.valid.items}
     assert "circle/phone.jfif" in trained and "square/logo.svg" not in trained
     assert trained == set(embeddings(tmp_path).names)
+
+
+def test_validation_sees_the_whole_picture_not_its_centre(tmp_path):
+    """fastai's RandomResizedCrop cuts a margin away at validation (val_xtra=0.14); a small crop
+    of a photo has no margin to spare, so validation and the app see all of the picture."""
+    draw_dataset(tmp_path, n_per_class=6, size=48)
+    framed = Image.new("RGB", (64, 64), "black")
+    framed.paste((255, 255, 255), (4, 4, 60, 60))  # white inside a black frame 4 px wide
+    framed.save(tmp_path / "circle" / "framed.png")
+    dls = get_dls(tmp_path, plan_for(size=32, bs=4), valid_files=["circle/framed.png"])
+    loaded, label = dls.valid_ds[0]
+    seen = Pipeline(dls.valid.after_item.fs, split_idx=1)((loaded, label))[0]
+    assert seen.shape == (3, 32, 32)
+    for edge in (seen[:, 0], seen[:, -1], seen[:, :, 0], seen[:, :, -1]):
+        assert edge.float().mean() < 64  # the frame is there, on every side
+    assert seen[:, 16, 16].tolist() == [255, 255, 255]

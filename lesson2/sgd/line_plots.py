@@ -95,7 +95,7 @@ def _fit_figure(x, y, history):
 
 
 def animate_fit(x, y, history, frames=10, interval=300):
-    """The lesson's animation of a run: the line moves onto the points, the loss falls. An
+    """The lesson's animation of a run: the line moves onto the points, the loss falls. A
     `NotebookAnimation`: a notebook plays it, offline too."""
     fig, draw = _fit_figure(x, y, history)
     plt.close(fig)  # show it once, as the animation, not also as a still picture

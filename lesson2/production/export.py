@@ -1,9 +1,10 @@
 """Export a trained learner: the fastai .pkl, and the one ONNX file the web app serves.
 
-    from lesson2.production.export import export_learner, export_onnx, onnx_from_pkl
+    from lesson2.production.export import export_learner, export_onnx, onnx_from_pkl, pkl_path
     export_learner(learn, "models/shapes.pkl")     # load_learner reads it with fastai and timm
     export_onnx(learn, "models/shapes.onnx")       # a live learner: its own train/valid files
     onnx_from_pkl("models/shapes.pkl")             # an exported learner: its pictures split again
+    pkl_path("models/shapes")                      # ExportError: "... name it models/shapes.pkl"
 
 The ONNX file holds the network with two outputs, `probs` and `ood_score`, and metadata (key
 "lesson2") with the labels, the validation preprocessing read from the learner's own transforms
@@ -61,9 +62,24 @@ def fastai_only(learn):
 
 
 def export_learner(learn, fname):
-    """Export `learn` for inference to `fname` atomically; returns the file's absolute Path."""
+    """Export `learn` for inference to `fname` (a .pkl, `pkl_path`) atomically; returns the
+    file's absolute Path."""
+    fname = pkl_path(fname)
     with fastai_only(learn):
         return write_with(fname, learn.export)
+
+
+def pkl_path(fname):
+    """`fname` as a Path, if it names a .pkl: the app's .onnx goes beside it, and torch cannot
+    save a learner under a temporary name with no suffix. Check it before training, not after."""
+    fname = Path(fname).expanduser()
+    if fname.suffix != ".pkl":
+        better = fname.with_suffix(".pkl") if fname.suffix else fname.with_name(fname.name + ".pkl")
+        raise ExportError(
+            f"the exported model's file name must end in .pkl (the app's .onnx is written "
+            f"beside it), not {fname.name!r}: name it {better}, say"
+        )
+    return fname
 
 
 def _data_files(learn):

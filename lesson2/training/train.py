@@ -23,7 +23,7 @@ from fastai.vision.all import Callback, find_bs
 
 from lesson2.dataset.download import verify_images
 from lesson2.dataset.folders import DatasetError, check_dataset
-from lesson2.production.export import export_learner, export_onnx
+from lesson2.production.export import export_learner, export_onnx, pkl_path
 from lesson2.training.baseline import linear_baseline
 from lesson2.training.choices import choose
 from lesson2.training.data import get_dls
@@ -84,13 +84,7 @@ def train(path, plan=None, *, arch=DEFAULT_ARCH, pretrained=True, lr=LR, hi=None
     the tuned datasets (benchmarks/RESULTS.md), lr_find's pick after a trained head sat at its
     floor, the lesson's `lr / 10`, which moves the body too little in the few epochs a CPU
     budget allows, and its own steps cost a CPU about two epochs of a few hundred pictures."""
-    path, out = Path(path).expanduser(), Path(out).expanduser()
-    if out.suffix != ".pkl":  # checked now, not after minutes of training
-        better = out.with_suffix(".pkl") if out.suffix else out.with_name(out.name + ".pkl")
-        raise ValueError(
-            f"the exported model's file name must end in .pkl (the app's .onnx is written "
-            f"beside it), not {out.name!r}: name it {better}, say"
-        )
+    path, out = Path(path).expanduser(), pkl_path(out)  # a bad name now, not after training
     device = pick_device()
     plan = plan or plan_for(device)
     if not pretrained:

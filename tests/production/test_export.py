@@ -11,7 +11,8 @@ import onnx
 import pytest
 
 from lesson2.demo.shapes import CLASSES
-from lesson2.production.export import export_learner
+from lesson2.production.export import export_learner, pkl_path
+from lesson2.production.graph import ExportError
 from lesson2.training.data import split_files
 from lesson2_app.model import Model
 from lesson2_app.pictures import read_rgb
@@ -84,3 +85,11 @@ def test_export_to_an_unwritable_place_leaves_nothing(learn, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises((FileExistsError, NotADirectoryError)):
         export_learner(learn, blocker / "model.pkl")
+
+
+@pytest.mark.parametrize(("given", "better"), [("model", "model.pkl"), ("m.onnx", "m.pkl")])
+def test_a_name_that_is_not_a_pkl_says_which_would_do(tmp_path, given, better):
+    with pytest.raises(ExportError, match=f"must end in .pkl.*name it {tmp_path / better}"):
+        pkl_path(tmp_path / given)
+    assert pkl_path(tmp_path / "m.pkl") == tmp_path / "m.pkl"
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = sorted((Path(__file__).parents[1] / "benchmarks").glob("bench_*.py"))
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+SCRIPTS = sorted([*BENCHMARKS.glob("bench_*.py"), *BENCHMARKS.glob("tune_*.py")])
 
 
 def test_there_are_benchmarks():
@@ -32,7 +33,19 @@ def test_benchmark_script_starts(script):
     assert "usage" in result.stdout.lower()
 
 
-GPU_SH = SCRIPTS[0].parent / "gpu.sh"
+def test_the_recipe_is_tuned_on_the_tuned_datasets_only():
+    script = BENCHMARKS / "tune_recipe.py"
+    for held_out in ("textures", "letters"):
+        result = subprocess.run(
+            [sys.executable, str(script), "--datasets", held_out],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and f"invalid choice: '{held_out}'" in result.stderr
+
+
+GPU_SH = BENCHMARKS / "gpu.sh"
 GPU_FILES = {"env.json", "train_bench.json", "notebook02.json", "cleaner.json", "summary.json"}
 
 

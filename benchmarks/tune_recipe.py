@@ -5,16 +5,18 @@
 `bench_own_data.py` scores what `lesson2 train` keeps on the held-out datasets (textures,
 letters). Ideas are tried here first, on the tuned ones only (digits, arrows, photos): the
 recipe runs as `lesson2 train` runs it (`choose`, `get_dls`, `get_learner`, `fit_recipe` at the
-whole network's top rate `lr / 2`), every weight it passes through is kept in memory, and then
-each is scored on the test folder, which the recipe never sees:
+whole network's top rate `lr / 2`), the head stage's final weights and each whole-network
+epoch's are kept in memory, and then each is scored on the test folder, which the recipe never
+sees:
 
 * the head stage's weights, each whole-network epoch's, and the epoch `fit_recipe` kept;
 * blends of the head stage's and the kept weights (`--shares`: each weight `head + share *
   (kept - head)`, weight-space ensembling as WiSE-FT does);
 * the head's and the kept weights reading each test picture in several views and averaging the
-  probabilities (test-time augmentation, fastai's `learn.tta` without its random crops): as it
-  is and mirrored (2, where the pictures' choices keep mirror images), and in all four quarter
-  turns, each mirrored too (8, where they keep quarter turns).
+  probabilities (test-time augmentation, the idea of fastai's `learn.tta`, with fixed mirror
+  images and turns instead of its random augmentations): as it is and mirrored (2, where the
+  pictures' choices keep mirror images), and in all four quarter turns, each mirrored too (8,
+  where they keep quarter turns).
 
 Validation accuracy is printed beside each: how far it could have told these apart.
 """
@@ -44,7 +46,8 @@ class Snapshots(Callback):
     """Copies of the weights when the whole network's fit starts and after each of its epochs
     (lr_find's trial fits, which put the weights back, are left out)."""
 
-    order = 70
+    order = 60  # after the Recorder (50), before BestEpoch (65): its early stop raises in
+    # after_epoch, and a callback after it would miss the last epoch
 
     def __init__(self):
         self.states = {}

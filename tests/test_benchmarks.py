@@ -33,7 +33,7 @@ def test_benchmark_script_starts(script):
     assert "usage" in result.stdout.lower()
 
 
-def test_the_recipe_is_tuned_on_the_tuned_datasets_only():
+def test_tune_recipe_refuses_the_held_out_datasets():
     script = BENCHMARKS / "tune_recipe.py"
     for held_out in ("textures", "letters"):
         result = subprocess.run(

@@ -18,7 +18,10 @@ sees:
   pictures' choices keep mirror images), and in all four quarter turns, each mirrored too (8,
   where they keep quarter turns).
 
-Validation accuracy is printed beside each: how far it could have told these apart.
+Validation accuracy is printed beside each: how far it could have told these apart. And on
+the validation pictures that exactly one of the head's and the kept weights reads right: how
+many each reads right, and a one-sided sign test of the kept weights' lead (a rule that keeps
+the head unless that lead is more than chance would follow its p-value).
 """
 
 import argparse
@@ -68,8 +71,9 @@ def tensors(dl):
 
 
 @torch.no_grad()
-def accuracy(model, state, data, n_views=1, bs=64):
-    """Accuracy of `model` with weights `state` on (x, y), averaging the softmax over views."""
+def right(model, state, data, n_views=1, bs=64):
+    """Which pictures of (x, y) `model` with weights `state` reads right, averaging the softmax
+    over views."""
     x, y = data
     model.load_state_dict(state)
     model.eval()
@@ -78,7 +82,24 @@ def accuracy(model, state, data, n_views=1, bs=64):
         probs = probs + torch.cat(
             [model(view[i : i + bs]).softmax(1) for i in range(0, len(x), bs)]
         )
-    return float((probs.argmax(1) == y).float().mean())
+    return probs.argmax(1) == y
+
+
+def accuracy(model, state, data, n_views=1):
+    return float(right(model, state, data, n_views).float().mean())
+
+
+def disagreement(model, head, kept, data):
+    """On the pictures (x, y) that exactly one of the two reads right: how many the kept weights
+    read right, how many the head's, and the one-sided sign test's p-value that the kept weights
+    are better (the chance of a lead this large if the two were equally good)."""
+    from scipy.stats import binomtest
+
+    a, b = right(model, kept, data), right(model, head, data)
+    kept_only, head_only = int((a & ~b).sum()), int((b & ~a).sum())
+    n = kept_only + head_only
+    p = binomtest(kept_only, n, 0.5, alternative="greater").pvalue if n else 1.0
+    return {"kept only": kept_only, "head only": head_only, "p": round(float(p), 4)}
 
 
 def views(x, n):
@@ -132,6 +153,9 @@ def run(name, seed, root, shares):
         "stopping": best.summary(),
         "seconds": round(seconds),
         "rows": rows,
+        "validation, kept against head": disagreement(
+            learn.model, states["head"], states["kept"], valid
+        ),
     }
 
 
@@ -140,6 +164,11 @@ def report(result):
     print(f"\n{head}: {result['stopping']} ({result['seconds']} s)")
     for key, row in result["rows"].items():
         print(f"  {key:<12}" + "  ".join(f"{k} {v:.1%}" for k, v in row.items()))
+    odds = result["validation, kept against head"]
+    print(
+        f"  validation pictures only the kept weights read right: {odds['kept only']}, only the "
+        f"head's: {odds['head only']} (one-sided sign test p = {odds['p']})"
+    )
 
 
 def main():

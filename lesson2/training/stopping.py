@@ -9,8 +9,9 @@
 What fastai's EarlyStoppingCallback and SaveModelCallback do together, with three differences
 that matter here: the best weights are kept in memory (SaveModelCallback writes a file each
 time the model improves, slow for no gain when the weights fit in memory); equal error rates
-are told apart by the validation loss (with a few hundred validation pictures, error rates tie
-often); and a time budget stops training before an epoch that would not fit in it, saying so.
+of two epochs are told apart by the validation loss (with a few hundred validation pictures,
+error rates tie often), while the weights the fit started from (the head alone's) keep a tie;
+and a time budget stops training before an epoch that would not fit in it, saying so.
 """
 
 import copy
@@ -27,8 +28,9 @@ STOPPED = {
 
 class BestEpoch(Callback):
     """Keeps the weights of the epoch with the lowest validation error rate (ties: the lowest
-    validation loss); stops after `patience` epochs without a better one, or before an epoch
-    that would end after `deadline` (a time.monotonic() value)."""
+    validation loss; the weights to beat, if any, keep a tie); stops after `patience` epochs
+    without a better one, or before an epoch that would end after `deadline` (a
+    time.monotonic() value)."""
 
     order = 65  # after the Recorder has the epoch's metrics
 
@@ -43,8 +45,8 @@ class BestEpoch(Callback):
         warmup=0.5,
     ):
         """`to_beat`: the (error rate, validation loss) of the weights the model has before this
-        fit (say, after the head alone); they are kept unless an epoch does better. The summary
-        calls them `to_beat_name`. `head`: the head stage's own BestEpoch, when this fit
+        fit (say, after the head alone); they are kept unless an epoch has a lower error rate.
+        The summary calls them `to_beat_name`. `head`: the head stage's own BestEpoch, when this fit
         follows one (`fit_recipe` passes it), for whoever reads both stages. Epochs in the first
         `warmup` share of those planned do not count against `patience`: one cycle's rate rises
         for the first quarter (`fit_one_cycle`'s `pct_start`) and is still near its peak until
@@ -77,10 +79,22 @@ class BestEpoch(Callback):
             raise CancelFitException()
         self._show_time_left()
 
+    def _better(self, key):
+        """Whether scores `key` beat the best so far. Against the weights the fit started from
+        (`to_beat`) only a lower error rate counts: on a tie the simpler model stays (the head
+        alone, whose pretrained body fine-tuning has not moved), as notebook 02 keeps it; a
+        lower validation loss alone is no reason to swap. Between epochs, ties go to the lower
+        validation loss."""
+        if self.best_key is None:
+            return True
+        if self.epoch_best is None:  # still the weights it started from
+            return key[0] < self.best_key[0]
+        return key < self.best_key
+
     def _judge(self, key):
         """Keeps this epoch's weights if `key` (its scores) is the best so far; stops the fit
         once `patience` epochs after the warmup brought no better one."""
-        if self.best_key is None or key < self.best_key:
+        if self._better(key):
             self.best_key, self.epoch_best, self.waited = key, self.epoch, 0
             self.state = copy.deepcopy(self.learn.model.state_dict())
         elif self.epoch + 1 > self.warmup * self.n_epoch:

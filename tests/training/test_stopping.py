@@ -159,3 +159,26 @@ def test_a_cycle_cut_by_the_budget_keeps_where_it_stopped_and_says_so():
     assert torch.equal(learn.model.weight, seen[0])
     assert last.summary().startswith("kept its last epoch, 1 of 10 planned (error rate ")
     assert last.summary().endswith("the time budget ran out before its rate came down")
+
+
+def test_an_epoch_that_only_ties_the_weights_to_beat_does_not_replace_them():
+    learn = small_learner()
+    with learn.no_bar():
+        _, error = learn.validate()[:2]
+    start = learn.model.weight.detach().clone()
+    best = BestEpoch(patience=100, to_beat=(error, float("inf")), warmup=0)
+    fit(learn, 2, 0.0, best)  # lr 0: every epoch ties the error rate with a lower loss
+    assert best.kept_earlier and torch.equal(learn.model.weight, start)
+    best = BestEpoch(patience=100, to_beat=(error + 0.01, float("inf")), warmup=0)
+    fit(learn, 2, 0.0, best)  # a lower error rate than the weights to beat: kept
+    assert best.epoch_best == 0 and not best.kept_earlier
+
+
+def test_between_epochs_a_tied_error_rate_goes_to_the_lower_loss():
+    learn = small_learner()
+    best = BestEpoch(patience=100, warmup=0)
+    best.learn = learn
+    best.best_key, best.epoch_best, best.state = (0.1, 0.5), 0, None
+    assert best._better((0.1, 0.4)) and not best._better((0.1, 0.6))
+    best.epoch_best = None  # the weights to beat instead of an epoch: a tie keeps them
+    assert not best._better((0.1, 0.4)) and best._better((0.05, 0.9))

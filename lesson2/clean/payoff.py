@@ -92,7 +92,8 @@ def unfreezing(log, best):
     said = []
     pairs = (("validation loss", loss0, loss1, ".3f"), ("error rate", err0, err1, ".1%"))
     for name, v0, v1, fmt in pairs:
-        if v1 == v0:
+        if f"{v1:{fmt}}" == f"{v0:{fmt}}":  # as printed: fastai's float32 rates differ in the
+            # last digits for the same number of pictures
             said.append(f"left the {name} at {v0:{fmt}}")
         else:
             way = "raised" if v1 > v0 else "lowered"

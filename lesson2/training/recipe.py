@@ -3,7 +3,8 @@
 from lesson2.training.recipe import find_lr, fit_recipe, lr_turn, save_stage, top_from
 best = fit_recipe(learn, plan)   # the head on features computed once, one cycle; unfreeze;
                                  # slice(lr/100, lr/10) until it stops, keeping the best epoch
-                                 # (the head's, if none beats it); best.head: the head's own
+                                 # (the head's, if none gets fewer validation pictures
+                                 # wrong: a tie keeps it); best.head: the head's own
 head = train_head(learn, plan, lr, deadline)  # the first stage alone, as notebook 02 does
 best = fit_recipe(learn, plan, hi="lr_find")  # the slice's top from lr_find after unfreeze
 hi = top_from(find_lr(learn), lr)  # the same, shown: lr_find's valley within [lr/10, lr/2]
@@ -60,9 +61,10 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     default), one cycle over the epochs that the time left in `plan.minutes` affords (at most
     `plan.max_epochs`; timed on the unfrozen network's own steps), so that its rate comes down
     before the budget ends, stopping sooner if the validation error rate stops improving, and
-    keeping the best epoch's weights, the head stage's if no epoch of the whole network beats
-    them: returns the `BestEpoch` that knows which epoch and why it stopped (its `head`: the
-    head stage's own, when that stage chose its epochs too). `log` (say, print) is told how
+    keeping the best epoch's weights, the head stage's if no epoch of the whole network gets
+    fewer validation pictures wrong (a tie keeps them): returns the `BestEpoch` that knows
+    which epoch and why it stopped (its `head`: the head stage's own, when that stage chose its
+    epochs too). `log` (say, print) is told how
     the head did, the rates and the epochs planned for the whole network."""
     deadline = time.monotonic() + 60 * plan.minutes
     head, head_best = None, None

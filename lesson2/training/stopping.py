@@ -81,15 +81,23 @@ class BestEpoch(Callback):
 
     def _better(self, key):
         """Whether scores `key` beat the best so far. Against the weights the fit started from
-        (`to_beat`) only a lower error rate counts: on a tie the simpler model stays (the head
-        alone, whose pretrained body fine-tuning has not moved), as notebook 02 keeps it; a
-        lower validation loss alone is no reason to swap. Between epochs, ties go to the lower
-        validation loss."""
+        (`to_beat`) only fewer validation pictures wrong counts: on a tie the simpler model
+        stays (the head alone, whose pretrained body fine-tuning has not moved), as notebook 02
+        keeps it; a lower validation loss alone is no reason to swap. Between epochs, ties go
+        to the lower validation loss."""
         if self.best_key is None:
             return True
+        wrong, best = self.wrong(key[0]), self.wrong(self.best_key[0])
         if self.epoch_best is None:  # still the weights it started from
-            return key[0] < self.best_key[0]
-        return key < self.best_key
+            return wrong < best
+        return (wrong, key[1]) < (best, self.best_key[1])
+
+    def wrong(self, error):
+        """How many validation pictures the error rate `error` means. Compared as counts, not
+        as rates: fastai averages a metric batch by batch in float32, so two epochs with the
+        same number wrong can differ in the last digits (one wrong of 120 reads 0.0083333338
+        or 0.0083333375, by the batch it fell in)."""
+        return round(error * len(self.dls.valid_ds))
 
     def _judge(self, key):
         """Keeps this epoch's weights if `key` (its scores) is the best so far; stops the fit

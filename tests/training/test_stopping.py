@@ -169,16 +169,20 @@ def test_an_epoch_that_only_ties_the_weights_to_beat_does_not_replace_them():
     best = BestEpoch(patience=100, to_beat=(error, float("inf")), warmup=0)
     fit(learn, 2, 0.0, best)  # lr 0: every epoch ties the error rate with a lower loss
     assert best.kept_earlier and torch.equal(learn.model.weight, start)
-    best = BestEpoch(patience=100, to_beat=(error + 0.01, float("inf")), warmup=0)
-    fit(learn, 2, 0.0, best)  # a lower error rate than the weights to beat: kept
+    one = 1 / len(learn.dls.valid_ds)  # one validation picture more wrong in the weights to beat
+    best = BestEpoch(patience=100, to_beat=(error + one, float("inf")), warmup=0)
+    fit(learn, 2, 0.0, best)  # one picture fewer wrong than the weights to beat: kept
     assert best.epoch_best == 0 and not best.kept_earlier
 
 
-def test_between_epochs_a_tied_error_rate_goes_to_the_lower_loss():
-    learn = small_learner()
+def test_ties_are_counted_in_pictures_and_go_to_the_lower_loss_between_epochs_only():
+    learn = small_learner()  # 40 validation pictures: one wrong is 0.025
     best = BestEpoch(patience=100, warmup=0)
-    best.learn = learn
-    best.best_key, best.epoch_best, best.state = (0.1, 0.5), 0, None
-    assert best._better((0.1, 0.4)) and not best._better((0.1, 0.6))
+    best.learn = learn  # what fit does: the callback reads the learner's validation set
+    low, high = 0.024999998, 0.025000003  # one picture wrong, averaged over other batches
+    assert best.wrong(low) == best.wrong(high) == 1
+    best.best_key, best.epoch_best = (low, 0.5), 0  # an epoch kept so far
+    assert best._better((high, 0.4)) and not best._better((low, 0.6))
     best.epoch_best = None  # the weights to beat instead of an epoch: a tie keeps them
-    assert not best._better((0.1, 0.4)) and best._better((0.05, 0.9))
+    assert not best._better((high, 0.4)) and not best._better((low - 1e-7, 0.1))
+    assert best._better((0.0, 0.9))

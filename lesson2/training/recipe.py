@@ -64,8 +64,8 @@ def fit_recipe(learn, plan, lr=LR, pretrained=True, lo=None, hi=None, log=None):
     keeping the best epoch's weights, the head stage's if no epoch of the whole network gets
     fewer validation pictures wrong (a tie keeps them): returns the `BestEpoch` that knows
     which epoch and why it stopped (its `head`: the head stage's own, when that stage chose its
-    epochs too). `log` (say, print) is told how
-    the head did, the rates and the epochs planned for the whole network."""
+    epochs too). `log` (say, print) is told how the head did, the rates and the epochs planned
+    for the whole network."""
     deadline = time.monotonic() + 60 * plan.minutes
     head, head_best = None, None
     if plan.freeze_epochs != 0 and pretrained:

@@ -45,13 +45,13 @@ class BestEpoch(Callback):
         warmup=0.5,
     ):
         """`to_beat`: the (error rate, validation loss) of the weights the model has before this
-        fit (say, after the head alone); they are kept unless an epoch has a lower error rate.
-        The summary calls them `to_beat_name`. `head`: the head stage's own BestEpoch, when this fit
-        follows one (`fit_recipe` passes it), for whoever reads both stages. Epochs in the first
-        `warmup` share of those planned do not count against `patience`: one cycle's rate rises
-        for the first quarter (`fit_one_cycle`'s `pct_start`) and is still near its peak until
-        about half way, and the error rate often climbs then, before the falling rate brings it
-        down."""
+        fit (say, after the head alone); they are kept unless an epoch gets fewer validation
+        pictures wrong. The summary calls them `to_beat_name`. `head`: the head stage's own
+        BestEpoch, when this fit follows one (`fit_recipe` passes it), for whoever reads both
+        stages. Epochs in the first `warmup` share of those planned do not count against
+        `patience`: one cycle's rate rises for the first quarter (`fit_one_cycle`'s
+        `pct_start`) and is still near its peak until about half way, and the error rate often
+        climbs then, before the falling rate brings it down."""
         self.patience, self.deadline, self.monitor = patience, deadline, monitor
         self.warmup = warmup
         self.to_beat, self.to_beat_name, self.head = to_beat, to_beat_name, head
@@ -87,7 +87,7 @@ class BestEpoch(Callback):
         to the lower validation loss."""
         if self.best_key is None:
             return True
-        wrong, best = self.wrong(key[0]), self.wrong(self.best_key[0])
+        wrong, best = self._level(key[0]), self._level(self.best_key[0])
         if self.epoch_best is None:  # still the weights it started from
             return wrong < best
         return (wrong, key[1]) < (best, self.best_key[1])
@@ -98,6 +98,11 @@ class BestEpoch(Callback):
         same number wrong can differ in the last digits (one wrong of 120 reads 0.0083333338
         or 0.0083333375, by the batch it fell in)."""
         return round(error * len(self.dls.valid_ds))
+
+    def _level(self, value):
+        """`value` of the monitored metric as compared: error rates as pictures wrong (`wrong`),
+        any other metric (lower is better: say, "valid_loss") as it is."""
+        return self.wrong(value) if self.monitor == "error_rate" else value
 
     def _judge(self, key):
         """Keeps this epoch's weights if `key` (its scores) is the best so far; stops the fit

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import torch
+from bench_own_data import HELD_OUT, TEST_PER_CLASS, TUNED  # one list of what is held out
 from fastai.vision.all import Callback
 
 from lesson2.dataset.folders import image_files
@@ -40,9 +41,6 @@ from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
 from lesson2.training.plan import LR, max_size, plan_for
 from lesson2.training.recipe import FINE_TUNE_DIV, fit_recipe
-
-TUNED, HELD_OUT = ("digits", "arrows", "photos"), ("textures", "letters")
-TEST_PER_CLASS = 100  # as bench_own_data.py
 
 
 class Snapshots(Callback):
@@ -89,14 +87,14 @@ def accuracy(model, state, data, n_views=1):
     return float(right(model, state, data, n_views).float().mean())
 
 
-def disagreement(model, head, kept, data):
-    """On the pictures (x, y) that exactly one of the two reads right: how many the kept weights
-    read right, how many the head's, and the one-sided sign test's p-value that the kept weights
-    are better (the chance of a lead this large if the two were equally good)."""
+def disagreement(kept, head):
+    """On the pictures that exactly one of two models reads right (`kept`, `head`: which each
+    reads right, from `right`): how many the kept weights read right, how many the head's, and
+    the one-sided sign test's p-value that the kept weights are better (the chance of a lead
+    this large if the two were equally good)."""
     from scipy.stats import binomtest
 
-    a, b = right(model, kept, data), right(model, head, data)
-    kept_only, head_only = int((a & ~b).sum()), int((b & ~a).sum())
+    kept_only, head_only = int((kept & ~head).sum()), int((head & ~kept).sum())
     n = kept_only + head_only
     p = binomtest(kept_only, n, 0.5, alternative="greater").pvalue if n else 1.0
     return {"kept only": kept_only, "head only": head_only, "p": round(float(p), 4)}
@@ -136,10 +134,11 @@ def run(name, seed, root, shares):
         states[f"blend {share}"] = blended(states["head"], states["kept"], share)
     test = tensors(learn.dls.test_dl(image_files(test_dir), with_labels=True))
     valid = tensors(learn.dls.valid)
-    rows = {}
+    rows, valid_right = {}, {}
     for key, state in states.items():
+        valid_right[key] = right(learn.model, state, valid)
         row = {
-            "valid": accuracy(learn.model, state, valid),
+            "valid": float(valid_right[key].float().mean()),
             "test": accuracy(learn.model, state, test),
         }
         if key in ("head", "kept"):  # only the views the pictures' choices say keep the class
@@ -153,9 +152,7 @@ def run(name, seed, root, shares):
         "stopping": best.summary(),
         "seconds": round(seconds),
         "rows": rows,
-        "validation, kept against head": disagreement(
-            learn.model, states["head"], states["kept"], valid
-        ),
+        "validation, kept against head": disagreement(valid_right["kept"], valid_right["head"]),
     }
 
 

@@ -10,12 +10,15 @@ EfficientNet-Lite0, fixed BatchNorm statistics, head first, then everything) aga
 training images/s, the time until validation accuracy first reaches 80%, and final accuracy.
 
 GPU (when CUDA is present): the same model's training throughput on synthetic batches already
-on the GPU (the limit), our end-to-end throughput on real JPEGs as a fraction of that, and our
-throughput against fastai's defaults in fp32.
+on the GPU (the limit; in fp32 too), the DataLoader's own images/s with no model, our end-to-end
+throughput on real JPEGs as a fraction of the limit, and our throughput against fastai's
+defaults in fp32, over every epoch and each epoch alone (the first pays the warm-up).
 """
 
 import argparse
 import contextlib
+import copy
+import itertools
 import multiprocessing
 import tempfile
 import time
@@ -45,20 +48,30 @@ class Clock(Callback):
 
     def __init__(self):
         self.start, self.train_s, self.images, self.epochs = None, 0.0, 0, []
+        self.per_epoch = []  # (images, training seconds) of each epoch: the first pays warm-up
 
     def before_fit(self):
         if self.start is None:  # fine_tune calls fit twice: keep one clock
             self.start = time.perf_counter()
 
     def before_train(self):
-        self.t = time.perf_counter()
+        self.t, self.seen = time.perf_counter(), 0
 
     def after_batch(self):
         if self.training:
-            self.images += len(self.learn.yb[0])
+            self.seen += len(self.learn.yb[0])
 
     def after_train(self):
-        self.train_s += time.perf_counter() - self.t
+        if self.dls.device.type == "cuda":
+            torch.cuda.synchronize()  # the epoch's last steps are queued: count them too
+        seconds = time.perf_counter() - self.t
+        self.train_s += seconds
+        self.images += self.seen
+        self.per_epoch.append((self.seen, seconds))
+
+    def images_per_s(self):
+        """Training images/s of each epoch."""
+        return [images / seconds for images, seconds in self.per_epoch]
 
     def after_epoch(self):
         acc = float(self.learn.recorder.values[-1][-1])
@@ -117,33 +130,59 @@ def _sync(device):
         torch.cuda.synchronize(device)
 
 
-def _autocast(device):
-    """Mixed precision as the learner trains on CUDA; nothing on a CPU (the rehearsal)."""
-    if device.type != "cuda":
+def _autocast(device, mixed=True):
+    """Mixed precision as the learner trains on CUDA; nothing on a CPU (the rehearsal) or
+    without `mixed`."""
+    if device.type != "cuda" or not mixed:
         return contextlib.nullcontext()
     return torch.autocast(
         "cuda", dtype=torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     )
 
 
-def synthetic_ips(learn, steps=30, warmup=5):
-    """Training images/s of `learn`'s model on random batches already on its device."""
+def synthetic_ips(learn, steps=30, warmup=5, mixed=True):
+    """Training images/s of `learn`'s model on random batches already on its device: in mixed
+    precision and channels_last, as the learner trains on CUDA, or (`mixed=False`) in fp32 and
+    the default memory format, as fastai's defaults train."""
     device = learn.dls.device
-    model, opt = learn.model.to(device).train(), torch.optim.AdamW(learn.model.parameters())
+    fmt = torch.channels_last if mixed else torch.contiguous_format
+    model = copy.deepcopy(learn.model).to(device, memory_format=fmt).train()  # learn's untouched
+    opt = torch.optim.AdamW(model.parameters())
     bs, size = learn.dls.bs, learn.dls.one_batch()[0].shape[-1]
-    x = torch.randn(bs, 3, size, size, device=device).contiguous(memory_format=torch.channels_last)
+    x = torch.randn(bs, 3, size, size, device=device).contiguous(memory_format=fmt)
     y = torch.randint(0, learn.dls.c, (bs,), device=device)
     for i in range(steps + warmup):
         if i == warmup:
             _sync(device)
             start = time.perf_counter()
-        with _autocast(device):
+        with _autocast(device, mixed):
             loss = torch.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
     _sync(device)
     return steps * bs / (time.perf_counter() - start)
+
+
+def loader_ips(dl, batches):
+    """Images/s of the DataLoader `dl` alone (decoding, item and batch transforms, no model),
+    over `batches` batches after the first (which starts its workers): the most that training
+    on it end to end can reach."""
+    device = torch.device(dl.device or "cpu")
+    batches_left = iter(dl)
+    next(batches_left)
+    _sync(device)
+    start, images = time.perf_counter(), 0
+    for xb, *_ in itertools.islice(batches_left, batches):
+        images += len(xb)
+    _sync(device)
+    return images / (time.perf_counter() - start)
+
+
+def _after_first(clock):
+    """Training images/s over every epoch but the first (which pays the warm-up)."""
+    later = clock.per_epoch[1:]
+    return sum(n for n, _ in later) / sum(s for _, s in later) if later else None
 
 
 def _draw_some(path, label, seeds, size):
@@ -176,30 +215,46 @@ def bench_gpu(epochs, n_per_class, path=None, device="cuda", **plan_changes):
     draw_on_every_core(path, n_per_class, size=256)  # enough pictures for full-speed epochs
     plan = plan_for("cuda", freeze_epochs=0, epochs=epochs, **plan_changes)  # the whole network
     ours = get_learner(get_dls(path, plan, device=device), cbs=[clock := Clock()])
+    steps, warmup = (30, 5) if device.type == "cuda" else (2, 1)
+    # the synthetic batches first, on copies of the model: they warm the process (CUDA's
+    # context, cuDNN's choice of kernels) for both trainings that follow
+    limit = synthetic_ips(ours, steps, warmup)
+    fp32_limit = synthetic_ips(ours, steps, warmup, mixed=False)
+    feed = loader_ips(ours.dls.train, 60 if device.type == "cuda" else 2)
+    print(f"synthetic batches on the GPU: {limit:.0f} img/s in mixed precision and channels_last")
+    print(f"  ({fp32_limit:.0f} img/s in fp32, default memory format)")
+    print(f"the DataLoader alone, no model: {feed:.0f} img/s")
     with ours.no_logging():
         fit_recipe(ours, plan)
     ips = clock.images / clock.train_s
-    steps, warmup = (30, 5) if device.type == "cuda" else (2, 1)
-    limit = synthetic_ips(ours, steps, warmup)
-    print(f"lesson2 end to end {ips:.0f} img/s; synthetic limit {limit:.0f} img/s")
-    print(f"end to end / limit: {ips / limit:.2f} (target >= 0.8)")
+    print(f"lesson2 end to end {ips:.0f} img/s; end to end / synthetic: {ips / limit:.2f} (>= 0.8)")
     plain = fastai_defaults(get_dls(path, plan, device=device))  # the same size and bs, fp32
     plain.unfreeze()
     with plain.no_logging():
         plain.fit_one_cycle(epochs, LR, cbs=(base := Clock()))
     base_ips = base.images / base.train_s
     print(f"fastai defaults, fp32: {base_ips:.0f} img/s; ours is {ips / base_ips:.1f}x (target 3x)")
+    for who, timed in (("lesson2", clock), ("fastai fp32", base)):
+        print(f"{who} by epoch, img/s: {', '.join(f'{x:.0f}' for x in timed.images_per_s())}")
     return {
         "device": name,
         "pictures": len(ours.dls.train_ds) + len(ours.dls.valid_ds),
-        "size": plan.size,
+        "size": ours.dls.one_batch()[0].shape[-1],
         "bs": plan.bs,
         "epochs": epochs,
         "ours_images_per_s": ips,
         "synthetic_images_per_s": limit,
         "fraction_of_synthetic": ips / limit,  # target >= 0.8
+        "synthetic_fp32_images_per_s": fp32_limit,  # do mixed precision and channels_last pay?
+        "loader_images_per_s": feed,  # the DataLoader alone: end to end cannot beat it
         "fastai_fp32_images_per_s": base_ips,
         "speedup_over_fastai_fp32": ips / base_ips,  # target >= 3
+        "ours_images_per_s_by_epoch": clock.images_per_s(),  # the first epoch pays warm-up
+        "fastai_fp32_images_per_s_by_epoch": base.images_per_s(),
+        "ours_images_per_s_after_first_epoch": _after_first(clock),
+        "fastai_fp32_images_per_s_after_first_epoch": _after_first(base),
+        # not comparable: ours trains the whole network from the untrained head at the recipe's
+        # lr / 10 (no head stage: freeze_epochs=0), fastai's at LR
         "ours_final_accuracy": float(ours.recorder.values[-1][-1]),
         "fastai_final_accuracy": float(plain.recorder.values[-1][-1]),
     }

@@ -20,7 +20,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 wheels=${LESSON2_WHEELS:-$root/.whl}
 python=${PYTHON:-python3}
 total=${GPU_SH_SECONDS:-450}
-declare -A share=([env]=10 [train_bench]=40 [notebook02]=28 [cleaner]=22)  # percent of $total
+declare -A share=([env]=8 [train_bench]=32 [notebook02]=38 [cleaner]=22)  # percent of $total
 
 fail() { echo "gpu.sh: $*" >&2; exit 1; }
 

@@ -107,8 +107,10 @@ def cpu_model(learn):
 
 
 def features(learn, model, files, bs=64):
-    """Pooled body features (n, d) of `files`, preprocessed as for validation."""
-    dl = learn.dls.test_dl(files, bs=bs, num_workers=0, device=torch.device("cpu"))
+    """Pooled body features (n, d) of `files`, preprocessed as for validation (on the learner's
+    device: a DataLoader put on another one would move the transforms it shares with the
+    learner's own, its Normalize's statistics among them)."""
+    dl = learn.dls.test_dl(files, bs=bs, num_workers=0)
     return body_features(learn, dl, model=model)[0].numpy()
 
 

@@ -29,12 +29,15 @@ def pooled(body, x, concat=False):
 
 def body_features(learn, dl, concat=False, model=None):
     """(features, targets) of every batch of `dl` through the body of `model` (default: the
-    learner's), in evaluation mode; targets is None for a DataLoader without labels."""
+    learner's), in evaluation mode, each batch moved to the body's device; targets is None for
+    a DataLoader without labels."""
     body = (model if model is not None else learn.model)[0].eval()
+    device = next(body.parameters()).device
     xs, ys = [], []
     with torch.no_grad():  # not inference_mode: heads are trained on these tensors afterwards
         for xb, *yb in dl:
-            xs.append(pooled(body, xb.as_subclass(torch.Tensor), concat).float().cpu())
+            x = xb.as_subclass(torch.Tensor).to(device)
+            xs.append(pooled(body, x, concat).float().cpu())
             ys += [yb[0].as_subclass(torch.Tensor).cpu()] if yb else []
     return torch.cat(xs), (torch.cat(ys) if ys else None)
 

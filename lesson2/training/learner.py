@@ -90,5 +90,7 @@ def get_learner(dls, arch=models.DEFAULT_ARCH, pretrained=True, *, bn_eval=None,
         learn = Learner(dls, net, splitter=default_split, **kwargs)
         if pretrained:
             learn.freeze()
+    learn.model.to(dls.device)  # fastai moves it only when a fit begins: features computed
+    # before one (the recipe's head stage, the cleaner) would meet batches on another device
     learn.arch_name, learn.bn_eval = arch, bn_eval
     return _speed_up(learn)

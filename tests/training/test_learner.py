@@ -65,3 +65,14 @@ def test_get_learner_resnet34_uses_cached_weights(small_shapes, tmp_path, monkey
     assert len(learn.opt.param_groups) == 3  # fastai's resnet split: lr=slice(lo, hi) spreads
     xb, _ = dls.one_batch()
     assert learn.model.eval()(xb).shape == (16, len(dls.vocab))
+
+
+def test_the_model_starts_on_the_device_of_its_batches(small_shapes):
+    """fastai moves the model only when a fit begins; the recipe's head stage and the cleaner
+    pass batches through the body before any fit, so the learner puts it there at once (the
+    GPU run's crash: CUDA batches into a body left on the CPU). "meta" stands in for CUDA: a
+    device other than the CPU that any machine has."""
+    dls = get_dls(small_shapes, plan_for(size=64, bs=16))
+    dls.device = torch.device("meta")
+    learn = get_learner(dls)
+    assert {p.device.type for p in learn.model.parameters()} == {"meta"}

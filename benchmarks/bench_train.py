@@ -141,12 +141,14 @@ def _autocast(device, mixed=True):
 
 
 def synthetic_ips(learn, steps=30, warmup=5, mixed=True):
-    """Training images/s of `learn`'s model on random batches already on its device: in mixed
-    precision and channels_last, as the learner trains on CUDA, or (`mixed=False`) in fp32 and
-    the default memory format, as fastai's defaults train."""
+    """Training images/s of `learn`'s whole model, unfrozen, on random batches already on its
+    device: in mixed precision and channels_last, as the learner trains on CUDA, or
+    (`mixed=False`) in fp32 and the default memory format, as fastai's defaults train. It runs
+    on a copy: `learn` keeps its weights and what is frozen."""
     device = learn.dls.device
     fmt = torch.channels_last if mixed else torch.contiguous_format
-    model = copy.deepcopy(learn.model).to(device, memory_format=fmt).train()  # learn's untouched
+    model = copy.deepcopy(learn.model).to(device, memory_format=fmt).train()
+    model.requires_grad_(True)  # a learner that get_learner froze computes no body gradients
     opt = torch.optim.AdamW(model.parameters())
     bs, size = learn.dls.bs, learn.dls.one_batch()[0].shape[-1]
     x = torch.randn(bs, 3, size, size, device=device).contiguous(memory_format=fmt)
@@ -166,17 +168,21 @@ def synthetic_ips(learn, steps=30, warmup=5, mixed=True):
 
 def loader_ips(dl, batches):
     """Images/s of the DataLoader `dl` alone (decoding, item and batch transforms, no model),
-    over `batches` batches after the first (which starts its workers): the most that training
-    on it end to end can reach."""
+    over `batches` batches after one per worker (each worker's first batch is ready early, while
+    the first is awaited): the most that training on it end to end can reach."""
     device = torch.device(dl.device or "cpu")
     batches_left = iter(dl)
-    next(batches_left)
-    _sync(device)
-    start, images = time.perf_counter(), 0
-    for xb, *_ in itertools.islice(batches_left, batches):
-        images += len(xb)
-    _sync(device)
-    return images / (time.perf_counter() - start)
+    try:
+        for _ in range(max(dl.fake_l.num_workers, 1)):  # fastai: dl.num_workers is a shard count
+            next(batches_left)
+        _sync(device)
+        start, images = time.perf_counter(), 0
+        for xb, *_ in itertools.islice(batches_left, batches):
+            images += len(xb)
+        _sync(device)
+        return images / (time.perf_counter() - start)
+    finally:
+        batches_left.close()  # stops the workers now, not when the generator is collected
 
 
 def _after_first(clock):

@@ -33,9 +33,11 @@ from lesson2.workspace import data_dir
 
 
 def _add_normalize(dls, stats):
-    """Normalize inputs with the statistics the pretrained weights expect (once)."""
+    """Normalize inputs with the statistics the pretrained weights expect (once), on the
+    DataLoaders' device (fastai's default puts them on any GPU there is, CPU loaders or not)."""
     if not any(isinstance(t, Normalize) for t in dls.after_batch.fs):
-        dls.add_tfms([Normalize.from_stats(*stats)], "after_batch")
+        dls.add_tfms([Normalize.from_stats(*stats, cuda=False)], "after_batch")
+        dls.device = dls.device  # the setter moves every batch transform there
 
 
 class BatchNormEval(Callback):

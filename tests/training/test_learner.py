@@ -76,3 +76,5 @@ def test_the_model_starts_on_the_device_of_its_batches(small_shapes):
     dls.device = torch.device("meta")
     learn = get_learner(dls)
     assert {p.device.type for p in learn.model.parameters()} == {"meta"}
+    norm = next(t for t in dls.after_batch.fs if type(t).__name__ == "Normalize")
+    assert norm.mean.device.type == norm.std.device.type == "meta"  # fastai's default: any GPU

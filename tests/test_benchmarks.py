@@ -33,8 +33,9 @@ def test_benchmark_script_starts(script):
     assert "usage" in result.stdout.lower()
 
 
-def test_tune_recipe_refuses_the_held_out_datasets():
-    script = BENCHMARKS / "tune_recipe.py"
+@pytest.mark.parametrize("script", ["tune_recipe.py", "tune_head.py"])
+def test_tuning_scripts_refuse_the_held_out_datasets(script):
+    script = BENCHMARKS / script
     for held_out in ("textures", "letters"):
         result = subprocess.run(
             [sys.executable, str(script), "--datasets", held_out],

@@ -55,7 +55,7 @@ def test_a_plan_refuses_values_it_cannot_train_with():
 def test_the_plan_reads_as_a_sentence():
     said = plan_for("cpu", size=96, minutes=2.5).describe()
     assert said.startswith(
-        "96 px, batches of 32; the head alone for one cycle of up to 40 epochs on the body's "
+        "96 px, batches of 32; the head alone for one cycle of up to 80 epochs on the body's "
         "features, computed once, then the whole network"
     )
     assert "for the epochs the budget affords (at most 20) or until the error rate stops " in said

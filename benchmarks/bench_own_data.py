@@ -46,6 +46,25 @@ NOISE = 0.1  # share of training labels moved to a wrong class
 TEST_PER_CLASS = 100  # test pictures a class: 400 a dataset, one picture 0.25% of accuracy
 
 
+def add_tuned_datasets(parser):
+    """The tuning scripts' --datasets: the tuned datasets only, the held-out ones refused."""
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=list(TUNED),
+        choices=TUNED,
+        help=f"tuned datasets only: {', '.join(HELD_OUT)} are held out for bench_own_data.py",
+    )
+
+
+def tuned_folders(name, root):
+    """(train, test) folders of the dataset `name` under `root`, made on first use."""
+    train_dir, test_dir = root / name / "train", root / name / "test"
+    if not test_dir.is_dir():
+        train_dir, test_dir = make_dataset(name, root, n_test=TEST_PER_CLASS)
+    return train_dir, test_dir
+
+
 def _pixels(folder, side):
     files = image_files(folder)
     x = [np.asarray(Image.open(f).convert("RGB").resize((side, side)), np.float32) for f in files]

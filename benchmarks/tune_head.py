@@ -23,11 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_own_data import HELD_OUT, TEST_PER_CLASS, TUNED  # one list of what is held out
+from bench_own_data import add_tuned_datasets, tuned_folders  # one list of what is held out
 from fastai.vision.all import set_seed
 
 from lesson2.dataset.folders import image_files
-from lesson2.demo.datasets import make_dataset
 from lesson2.training.choices import choose
 from lesson2.training.data import get_dls
 from lesson2.training.features import body_features, precompute
@@ -38,9 +37,7 @@ from lesson2.training.recipe import head_on_features
 
 def features(name, root):
     """The dataset's plan and features: {"train", "valid", "test": (x, y), "c": classes}."""
-    train_dir, test_dir = root / name / "train", root / name / "test"
-    if not test_dir.is_dir():
-        train_dir, test_dir = make_dataset(name, root, n_test=TEST_PER_CLASS)
+    train_dir, test_dir = tuned_folders(name, root)
     plan, _ = choose(train_dir, plan_for(), max_size())
     dls = get_dls(train_dir, plan)
     learn = get_learner(dls)
@@ -82,13 +79,7 @@ def logistic_accuracy(feats, c=0.1):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets",
-        nargs="+",
-        default=list(TUNED),
-        choices=TUNED,
-        help=f"tuned datasets only: {', '.join(HELD_OUT)} are held out for bench_own_data.py",
-    )
+    add_tuned_datasets(parser)
     parser.add_argument("--epochs", nargs="+", type=int, default=[40, 80])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4, 5])
     parser.add_argument("--out", type=Path, default=Path("build/own-data"))

@@ -31,11 +31,10 @@ import time
 from pathlib import Path
 
 import torch
-from bench_own_data import HELD_OUT, TEST_PER_CLASS, TUNED  # one list of what is held out
+from bench_own_data import add_tuned_datasets, tuned_folders  # one list of what is held out
 from fastai.vision.all import Callback
 
 from lesson2.dataset.folders import image_files
-from lesson2.demo.datasets import make_dataset
 from lesson2.training.choices import choose
 from lesson2.training.data import get_dls
 from lesson2.training.learner import get_learner
@@ -118,9 +117,7 @@ def blended(start, end, share):
 
 
 def run(name, seed, root, shares):
-    train_dir, test_dir = root / name / "train", root / name / "test"
-    if not test_dir.is_dir():
-        train_dir, test_dir = make_dataset(name, root, n_test=TEST_PER_CLASS)
+    train_dir, test_dir = tuned_folders(name, root)
     torch.manual_seed(seed)  # the head's first weights, dropout and the batches' order
     plan, reasons = choose(train_dir, plan_for(), max_size())
     learn = get_learner(get_dls(train_dir, plan))
@@ -170,13 +167,7 @@ def report(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--datasets",
-        nargs="+",
-        default=list(TUNED),
-        choices=TUNED,
-        help=f"tuned datasets only: {', '.join(HELD_OUT)} are held out for bench_own_data.py",
-    )
+    add_tuned_datasets(parser)
     parser.add_argument("--seeds", nargs="+", type=int, default=[42])
     parser.add_argument("--shares", nargs="*", type=float, default=[0.25, 0.5, 0.75])
     parser.add_argument("--out", type=Path, default=Path("build/own-data"))

@@ -62,6 +62,7 @@ class BestEpoch(Callback):
             self.best_key = tuple(float(v) for v in self.to_beat)
             self.state = copy.deepcopy(self.learn.model.state_dict())
         self.waited, self.stopped, self.epoch_seconds = 0, "epochs", []
+        self.rate_share = None  # set when the budget stops the fit: see _rate_share
         self.planned = self.n_epoch
         self.started = time.monotonic()
 
@@ -75,7 +76,7 @@ class BestEpoch(Callback):
             self.deadline is not None and time.monotonic() + max(self.epoch_seconds) > self.deadline
         )
         if late and self.epoch + 1 < self.n_epoch:
-            self.stopped = "budget"
+            self.stopped, self.rate_share = "budget", _rate_share(self.recorder)
             raise CancelFitException()
         self._show_time_left()
 
@@ -194,9 +195,20 @@ class LastEpoch(BestEpoch):
         ran = len(self.epoch_seconds)
         planned = f" of {self.planned} planned" if ran < self.planned else ""
         line = f"kept its last epoch, {ran}{planned} (error rate {self.error:.1%})"
-        if self.stopped == "budget":
+        if self.stopped != "budget":
+            return f"{line}; every planned epoch ran"
+        share = self.rate_share
+        if share is None or share > 0.99:
             return f"{line}; stopped because {STOPPED['budget']} before its rate came down"
-        return f"{line}; every planned epoch ran"
+        down = f"its rate down to {share:.0%} of its peak"
+        return f"{line}; stopped because {STOPPED['budget']}, {down}"
+
+
+def _rate_share(recorder):
+    """The last training step's learning rate as a share of the highest one of the fit so far
+    (one cycle's rate climbs, then comes down: 1 while it climbs); None before any step."""
+    lrs = [float(lr) for lr in getattr(recorder, "lrs", [])]
+    return lrs[-1] / max(lrs) if lrs and max(lrs) > 0 else None
 
 
 def last_scores(recorder, monitor="error_rate"):

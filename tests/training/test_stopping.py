@@ -161,6 +161,30 @@ def test_a_cycle_cut_by_the_budget_keeps_where_it_stopped_and_says_so():
     assert last.summary().endswith("the time budget ran out before its rate came down")
 
 
+def test_a_cycle_cut_near_its_end_says_how_far_its_rate_came_down():
+    from fastai.callback.core import Callback
+
+    learn = small_learner()
+    last = LastEpoch(deadline=time.monotonic() + 3600)
+
+    class OutOfTimeAfterNine(Callback):
+        order = 60  # before LastEpoch, which checks the deadline after each epoch
+
+        def after_epoch(self):
+            if self.epoch == 8:
+                last.deadline = time.monotonic()
+
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(10, 0.05, cbs=[last, OutOfTimeAfterNine()])
+    lrs = learn.recorder.lrs
+    assert len(last.epoch_seconds) == 9 and last.stopped == "budget"
+    share = lrs[-1] / max(lrs)
+    assert 0 < share < 0.1  # nine tenths through a cycle its rate is nearly down
+    assert last.summary().endswith(
+        f"the time budget ran out, its rate down to {share:.0%} of its peak"
+    )
+
+
 def test_an_epoch_that_only_ties_the_weights_to_beat_does_not_replace_them():
     learn = small_learner()
     with learn.no_bar():

@@ -37,3 +37,24 @@ def test_a_folder_that_is_no_dataset_fails_before_training(tmp_path):
     with pytest.raises(DatasetError, match="only class 'circle'"):
         train(tmp_path / "one", out=tmp_path / "m.pkl", log=lambda _: None)
     assert not (tmp_path / "m.pkl").exists()
+
+
+def test_an_empty_class_folder_fails_before_training(tmp_path):
+    draw_dataset(tmp_path / "shapes", classes=("circle", "square"), n_per_class=4, size=16)
+    (tmp_path / "shapes" / "triangle").mkdir()
+    said = []
+    with pytest.raises(DatasetError, match=r"class folder\(s\) triangle .* hold no pictures"):
+        train(tmp_path / "shapes", out=tmp_path / "m.pkl", log=said.append)
+    assert not (tmp_path / "m.pkl").exists()
+    assert said == []  # nothing chosen, planned or trained first
+
+
+def test_pictures_that_cannot_be_read_are_named_before_training(tmp_path):
+    draw_dataset(tmp_path / "shapes", classes=("circle", "square"), n_per_class=4, size=16)
+    (tmp_path / "shapes" / "square" / "cut.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a whole jpeg")
+    said = []
+    with pytest.raises(DatasetError, match=r"1 file\(s\) .* cannot be read as pictures") as e:
+        train(tmp_path / "shapes", out=tmp_path / "m.pkl", log=said.append)
+    assert "square/cut.jpg" in str(e.value) and "quarantine=True" in str(e.value)
+    assert not (tmp_path / "m.pkl").exists()
+    assert said == []  # nothing chosen, planned or trained first

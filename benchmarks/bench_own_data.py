@@ -69,12 +69,10 @@ def add_tuned_datasets(parser):
     )
 
 
-def tuned_folders(name, root):
-    """(train, test) folders of the dataset `name` under `root`, made on first use."""
-    train_dir, test_dir = root / name / "train", root / name / "test"
-    if not test_dir.is_dir():
-        train_dir, test_dir = make_dataset(name, root, n_test=TEST_PER_CLASS)
-    return train_dir, test_dir
+def dataset_folders(name, root):
+    """(train, test) folders of the dataset `name` under `root`, made on first use (with
+    `test_per_class(name)` test pictures a class)."""
+    return make_dataset(name, root, n_test=test_per_class(name))
 
 
 def _pixels(folder, side):
@@ -83,15 +81,19 @@ def _pixels(folder, side):
     return np.stack(x).reshape(len(files), -1) / 255, np.array([f.parent.name for f in files])
 
 
-def linear_right(x, y, x_test, y_test):
-    """Which test pictures a logistic regression on standardised inputs reads right (booleans,
-    in the test folder's `image_files` order)."""
+def logistic(c=1.0):
+    """An unfitted logistic regression on standardised inputs: the benchmarks' linear model."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
-    return model.fit(x, y).predict(x_test) == np.asarray(y_test)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
+
+
+def linear_right(x, y, x_test, y_test):
+    """Which test pictures a logistic regression on standardised inputs reads right (booleans,
+    in the test folder's `image_files` order)."""
+    return logistic().fit(x, y).predict(x_test) == np.asarray(y_test)
 
 
 def baselines(train_dir, test_dir):
@@ -146,7 +148,7 @@ def recall(train_dir, work, log):
 
 
 def run(name, root, log):
-    train_dir, test_dir = make_dataset(name, root, n_test=test_per_class(name))
+    train_dir, test_dir = dataset_folders(name, root)
     work = root / name / "work"
     done, wall, cpu = trained(train_dir, work / f"{name}.pkl", log)
     right, base = test_right(done.learn, test_dir), baselines(train_dir, test_dir)

@@ -23,7 +23,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_own_data import add_tuned_datasets, tuned_folders  # one list of what is held out
+from bench_own_data import (  # one list of what is held out, one linear model
+    add_tuned_datasets,
+    dataset_folders,
+    logistic,
+)
 from fastai.vision.all import set_seed
 
 from lesson2.dataset.folders import image_files
@@ -37,7 +41,7 @@ from lesson2.training.recipe import head_on_features
 
 def features(name, root):
     """The dataset's plan and features: {"train", "valid", "test": (x, y), "c": classes}."""
-    train_dir, test_dir = tuned_folders(name, root)
+    train_dir, test_dir = dataset_folders(name, root)
     plan, _ = choose(train_dir, plan_for(), max_size())
     dls = get_dls(train_dir, plan)
     learn = get_learner(dls)
@@ -65,12 +69,8 @@ def head_accuracy(plan, dls, feats, epochs, seed):
 
 def logistic_accuracy(feats, c=0.1):
     """(validation, test) accuracy of a logistic regression on the standardised features."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     x, y = (t.numpy() for t in feats["train"])
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000)).fit(x, y)
+    model = logistic(c).fit(x, y)
     return tuple(
         float(np.mean(model.predict(xs.numpy()) == ys.numpy()))
         for xs, ys in (feats["valid"], feats["test"])

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import torch
-from bench_own_data import add_tuned_datasets, tuned_folders  # one list of what is held out
+from bench_own_data import add_tuned_datasets, dataset_folders  # one list of what is held out
 from fastai.vision.all import Callback
 
 from lesson2.dataset.folders import image_files
@@ -117,7 +117,7 @@ def blended(start, end, share):
 
 
 def run(name, seed, root, shares):
-    train_dir, test_dir = tuned_folders(name, root)
+    train_dir, test_dir = dataset_folders(name, root)
     torch.manual_seed(seed)  # the head's first weights, dropout and the batches' order
     plan, reasons = choose(train_dir, plan_for(), max_size())
     learn = get_learner(get_dls(train_dir, plan))
